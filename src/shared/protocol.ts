@@ -1,0 +1,166 @@
+/**
+ * Everything that goes over the wire between the server and its clients: status, events,
+ * snapshots, errors, SSE event names and headers. Both sides import these; nothing
+ * redeclares a wire type by hand. The contract is ../../../shared/CONTRACT.md.
+ */
+import type { Item, Permission, ResourceName } from './resources';
+
+/** Protocol revision; bump when a message changes shape. */
+export const PROTOCOL_VERSION = 1;
+
+/** A per-type table: all ten types are always present. */
+export type PerResource<T> = Record<ResourceName, T>;
+
+/** `GET /api/health`. */
+export interface Health {
+  ok: true;
+  epoch: string;
+}
+
+/** `GET /api/sync/status`. */
+export interface SyncStatus {
+  epoch: string;
+  versions: PerResource<number>;
+  digests: PerResource<string>;
+  counts: PerResource<number>;
+}
+
+export type SyncAction = 'created' | 'updated' | 'deleted';
+
+/** One committed change: the data of `event: sync`, and a row of `/api/sync/changes`. */
+export interface SyncEvent<R extends ResourceName = ResourceName> {
+  epoch: string;
+  resource: R;
+  action: SyncAction;
+  id: string;
+  version: number;
+  /** The item after the change; null for a delete. */
+  data: Item<R> | null;
+}
+
+/** `GET <collection>`: the whole type, consistent at `version`. */
+export interface Snapshot<R extends ResourceName = ResourceName> {
+  epoch: string;
+  version: number;
+  digest: string;
+  items: Item<R>[];
+}
+
+/** `GET /api/sync/changes?resource=T&since=N`. */
+export interface ChangesResponse<R extends ResourceName = ResourceName> {
+  epoch: string;
+  resource: R;
+  /** The type's current version; the last change listed has this version. */
+  version: number;
+  changes: SyncEvent<R>[];
+}
+
+/** `DELETE <collection>/:id`. */
+export interface DeleteResponse {
+  id: string;
+  version: number;
+}
+
+/** The employee as sign-in returns it: never a PIN or its hash. */
+export type PublicEmployee = Item<'employee'>;
+
+/** `POST /api/auth/login`. */
+export interface LoginResponse {
+  token: string;
+  employee: PublicEmployee;
+  permissions: Permission[];
+  /** When the session ends unless used again (ISO 8601). */
+  expiresAt: string;
+}
+
+/** SSE event names of `GET /api/sync/events`. */
+export const SSE_EVENTS = {
+  hello: 'hello',
+  sync: 'sync',
+  heartbeat: 'heartbeat',
+  reset: 'reset',
+} as const;
+
+/** `event: hello`, sent first on every stream. */
+export interface HelloEvent {
+  epoch: string;
+  versions: PerResource<number>;
+  digests: PerResource<string>;
+}
+
+/** `event: heartbeat`, at least every 15 s. */
+export interface HeartbeatEvent {
+  epoch: string;
+  versions: PerResource<number>;
+}
+
+/** Why a resume was refused. */
+export type ResetReason = 'too_old' | 'epoch_changed' | 'server_reset';
+
+/** `event: reset`: the missed history is not available; re-verify every type. */
+export interface ResetEvent {
+  epoch: string;
+  reason: ResetReason;
+}
+
+/** The SSE `id` of a sync event: the epoch and the change's global sequence number. */
+export function formatEventId(epoch: string, seq: number): string {
+  return `${epoch}/${seq}`;
+}
+
+/** Reads an SSE `id`; null when it is not one of ours. */
+export function parseEventId(value: string): { epoch: string; seq: number } | null {
+  const m = /^([0-9a-f-]{36})\/(\d{1,15})$/.exec(value);
+  return m ? { epoch: m[1]!, seq: Number(m[2]) } : null;
+}
+
+/** Every error code the API answers with, and its HTTP status. */
+export const ERROR_STATUS = {
+  invalid_json: 400,
+  validation_failed: 400,
+  invalid_reference: 400,
+  invalid_query: 400,
+  invalid_header: 400,
+  not_signed_in: 401,
+  wrong_pin: 401,
+  forbidden: 403,
+  not_found: 404,
+  unknown_resource: 404,
+  already_exists: 409,
+  referenced: 409,
+  epoch_mismatch: 409,
+  version_ahead: 409,
+  pin_taken: 409,
+  idempotency_key_reused: 409,
+  too_old: 410,
+  precondition_failed: 412,
+  body_too_large: 413,
+  unsupported_media_type: 415,
+  too_many_attempts: 429,
+  internal_error: 500,
+  unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** The body of every error answer. */
+export interface ApiErrorBody {
+  error: { code: ErrorCode; message: string; details?: unknown };
+}
+
+/** `details` of `referenced` (409 on delete): who still points at the item. */
+export interface ReferencedBy {
+  resource: ResourceName;
+  id: string;
+  field: string;
+}
+
+/** Request headers of the protocol. */
+export const HEADERS = {
+  idempotencyKey: 'idempotency-key',
+  ifMatch: 'if-match',
+  lastEventId: 'last-event-id',
+} as const;
+
+/** Name of the HttpOnly session cookie. */
+export const SESSION_COOKIE = 'rc_session';
