@@ -1,0 +1,147 @@
+/**
+ * The Fastify app: routes, auth hooks, the SSE hub, static files, and one error handler
+ * that turns every failure (ours or Fastify's) into the contract's error shape.
+ */
+import cookie from '@fastify/cookie';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { ApiErrorBody, ErrorCode } from '../src/shared/protocol';
+import { RESOURCE_NAMES, RESOURCES } from '../src/shared/resources';
+import { Lockout } from './auth/lockout';
+import { type AppConfig, DEFAULT_CONFIG } from './config';
+import type { AppContext } from './context';
+import { ApiError } from './errors';
+import { registerAuthRoutes } from './routes/auth';
+import { registerHealthRoutes } from './routes/health';
+import { registerResourceRoutes } from './routes/resources';
+import { registerSyncRoutes } from './routes/sync';
+import { SseHub } from './sse/hub';
+import { hasBuiltApp, registerStatic } from './static';
+import type { Storage } from './storage/types';
+
+export interface BuildAppOptions {
+  storage: Storage;
+  /** This process's epoch (a new UUID per start). */
+  epoch: string;
+  config?: Partial<AppConfig>;
+}
+
+/** How often expired sessions and old idempotency answers are dropped. */
+const CLEANUP_MS = 60 * 60_000;
+
+/** Fastify's own error codes, as contract codes. */
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'body_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_header',
+  FST_ERR_BAD_URL: 'invalid_query',
+};
+
+const FASTIFY_MESSAGES: Partial<Record<ErrorCode, string>> = {
+  invalid_json: 'the body is not valid JSON',
+  body_too_large: 'the body is too large',
+  unsupported_media_type: 'send JSON with Content-Type: application/json',
+};
+
+/** Any thrown value as an ApiError; unknown failures become a 500 that leaks nothing. */
+function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  const fe = err as Partial<FastifyError>;
+  const code = fe.code ? FASTIFY_CODES[fe.code] : undefined;
+  if (code) return new ApiError(code, FASTIFY_MESSAGES[code] ?? fe.message ?? code);
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500)
+    return new ApiError(
+      fe.statusCode === 404 ? 'not_found' : 'validation_failed',
+      fe.message ?? 'bad request',
+    );
+  return new ApiError('internal_error', 'internal error');
+}
+
+export function errorBody(error: ApiError): ApiErrorBody {
+  return { error: { code: error.code, message: error.message, details: error.details ?? null } };
+}
+
+/** 404 for a path under /api: a known collection with an unsupported method, or an unknown one. */
+function notFound(request: FastifyRequest): ApiError {
+  const path = request.url.split('?')[0]!;
+  const known = RESOURCE_NAMES.some(
+    (r) => path === RESOURCES[r].collection || path.startsWith(`${RESOURCES[r].collection}/`),
+  );
+  if (known || !path.startsWith('/api/'))
+    return new ApiError('not_found', `no route ${request.method} ${path}`);
+  return new ApiError('unknown_resource', `no resource at ${path}`, { path });
+}
+
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const config: AppConfig = { ...DEFAULT_CONFIG, ...options.config };
+  const { storage, epoch } = options;
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers.cookie', 'pin', '*.pin'],
+        censor: '[redacted]',
+      },
+    },
+    bodyLimit: config.bodyLimit,
+    routerOptions: { maxParamLength: 500 },
+    return503OnClosing: false,
+  });
+
+  const status = await storage.status();
+  const hub = new SseHub(
+    epoch,
+    { ...status.versions },
+    {
+      heartbeatMs: config.heartbeatMs,
+      maxBufferBytes: config.sseMaxBufferBytes,
+    },
+  );
+  const ctx: AppContext = { storage, epoch, config, hub, lockout: new Lockout(config.lockout) };
+  const unsubscribe = storage.onCommit((changes) => hub.publish(changes));
+
+  let closing = false;
+  const cleanup = setInterval(() => {
+    void storage
+      .cleanup(Date.now(), config.idempotencyTtlMs)
+      .catch((err) => app.log.error({ err }, 'cleanup failed'));
+    ctx.lockout.sweep(Date.now());
+  }, CLEANUP_MS);
+  cleanup.unref();
+
+  app.setErrorHandler((err, request, reply) => {
+    const error = toApiError(err);
+    if (error.status >= 500) request.log.error({ err }, 'request failed');
+    return reply.code(error.status).headers(error.headers).send(errorBody(error));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const error = notFound(request);
+    return reply.code(error.status).send(errorBody(error));
+  });
+
+  // Only JSON is accepted; without the text parser, text/plain and forms get 415.
+  app.removeContentTypeParser('text/plain');
+  await app.register(cookie);
+  app.decorateRequest('session', null);
+  app.decorateRequest('sessionToken', null);
+  app.addHook('onRequest', async () => {
+    if (closing) throw new ApiError('unavailable', 'the server is shutting down; retry shortly');
+  });
+  // Streams never end by themselves: end them first so close() can wait for the rest.
+  app.addHook('preClose', async () => {
+    closing = true;
+    hub.close();
+  });
+  app.addHook('onClose', async () => {
+    clearInterval(cleanup);
+    unsubscribe();
+  });
+
+  registerHealthRoutes(app, ctx);
+  registerSyncRoutes(app, ctx);
+  registerAuthRoutes(app, ctx);
+  registerResourceRoutes(app, ctx);
+  if (hasBuiltApp(config.distDir)) await registerStatic(app, config.distDir);
+  return app;
+}

@@ -1,0 +1,89 @@
+/**
+ * Server settings, read once from the environment. Everything a test may need to shrink
+ * (heartbeat, retention, lockout, scrypt cost) lives here so tests pass it to buildApp
+ * instead of waiting on production timings.
+ */
+import { resolve } from 'node:path';
+
+export interface LockoutConfig {
+  /** Wrong PINs from one IP within `windowMs` that trigger a lockout. */
+  maxFailures: number;
+  windowMs: number;
+  /** How long sign-in stays refused once locked. */
+  lockMs: number;
+}
+
+export interface AppConfig {
+  heartbeatMs: number;
+  /** Changes kept per type in the log (at least this many of the newest). */
+  logRetention: number;
+  lockout: LockoutConfig;
+  /** Largest accepted request body in bytes. */
+  bodyLimit: number;
+  /** Session lifetime, extended on every use (sliding expiry). */
+  sessionTtlMs: number;
+  /** scrypt cost N for new PIN hashes; stored in each hash so old hashes still verify. */
+  scryptN: number;
+  /** An SSE client whose unsent bytes exceed this is dropped (it reconnects and resumes). */
+  sseMaxBufferBytes: number;
+  /** How long an Idempotency-Key's answer is kept. */
+  idempotencyTtlMs: number;
+  logLevel: string;
+  /** Serve the built app from here when it holds an index.html. */
+  distDir: string | null;
+}
+
+export interface ServerConfig extends AppConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  adminPin: string | null;
+  noBuild: boolean;
+}
+
+export const DEFAULT_CONFIG: AppConfig = {
+  heartbeatMs: 15_000,
+  logRetention: 10_000,
+  lockout: { maxFailures: 5, windowMs: 5 * 60_000, lockMs: 60_000 },
+  bodyLimit: 1024 * 1024,
+  sessionTtlMs: 12 * 60 * 60_000,
+  scryptN: 16_384,
+  sseMaxBufferBytes: 1024 * 1024,
+  idempotencyTtlMs: 24 * 60 * 60_000,
+  logLevel: 'info',
+  distDir: null,
+};
+
+/** Reads a positive integer variable, or fails loudly: a typo must not become a default. */
+function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min)
+    throw new Error(`${name} must be an integer >= ${min}, got "${raw}"`);
+  return value;
+}
+
+/** The server's settings from environment variables (see docs/SERVER.md). */
+export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): ServerConfig {
+  const adminPin = env.RED_CORAL_ADMIN_PIN || null;
+  if (adminPin !== null && !/^\d{4,8}$/.test(adminPin))
+    throw new Error('RED_CORAL_ADMIN_PIN must be 4 to 8 digits');
+  const scryptN = intVar(env, 'RED_CORAL_SCRYPT_N', DEFAULT_CONFIG.scryptN, 1024);
+  if ((scryptN & (scryptN - 1)) !== 0) throw new Error('RED_CORAL_SCRYPT_N must be a power of two');
+  return {
+    ...DEFAULT_CONFIG,
+    port: intVar(env, 'PORT', 8080, 0),
+    host: env.HOST || '0.0.0.0',
+    dataDir: resolve(env.DATA_DIR || './data'),
+    adminPin,
+    noBuild: env.RED_CORAL_NO_BUILD === '1',
+    heartbeatMs: intVar(env, 'RED_CORAL_HEARTBEAT_MS', DEFAULT_CONFIG.heartbeatMs, 10),
+    logRetention: intVar(env, 'RED_CORAL_LOG_RETENTION', DEFAULT_CONFIG.logRetention),
+    sessionTtlMs: intVar(env, 'RED_CORAL_SESSION_TTL_MS', DEFAULT_CONFIG.sessionTtlMs, 1000),
+    bodyLimit: intVar(env, 'RED_CORAL_BODY_LIMIT', DEFAULT_CONFIG.bodyLimit, 1024),
+    scryptN,
+    logLevel: env.LOG_LEVEL || 'info',
+    distDir: resolve(projectRoot, 'dist'),
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * Health, sync status, the change log and the event stream: everything a client needs
+ * to learn what changed, whether it missed something, and whether the epoch moved on.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  type ChangesResponse,
+  HEADERS,
+  type HelloEvent,
+  parseEventId,
+  type ResetEvent,
+  type ResetReason,
+  SSE_EVENTS,
+  type SyncStatus,
+} from '../../src/shared/protocol';
+import { isResourceName } from '../../src/shared/resources';
+import { requireSession } from '../auth/sessions';
+import type { AppContext } from '../context';
+import { ApiError } from '../errors';
+import { sseMessage, syncEvent, syncMessage } from '../sse/hub';
+
+type ChangesQuery = { Querystring: Record<string, unknown> };
+
+/** One query parameter as a single string; repeated or missing → undefined / 400. */
+function queryParam(query: Record<string, unknown>, name: string): string | undefined {
+  const value = query[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new ApiError('invalid_query', `give ${name} once`, { param: name });
+  return value;
+}
+
+/** Where a reconnecting stream left off: Last-Event-ID header, else `lastEventId` query. */
+function resumePoint(request: FastifyRequest<ChangesQuery>) {
+  const header = request.headers[HEADERS.lastEventId];
+  const fromQuery = queryParam(request.query, 'lastEventId');
+  const raw = typeof header === 'string' && header !== '' ? header : fromQuery;
+  if (raw === undefined || raw === '') return null;
+  const parsed = parseEventId(raw);
+  if (!parsed) {
+    const code = raw === header ? 'invalid_header' : 'invalid_query';
+    throw new ApiError(code, 'Last-Event-ID must be an event id from this server ("<epoch>/<seq>")');
+  }
+  return parsed;
+}
+
+export function registerSyncRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const { storage, epoch, hub } = ctx;
+  const signedIn = { onRequest: requireSession(ctx) };
+
+  app.get('/api/sync/status', async (): Promise<SyncStatus> => ({ epoch, ...(await storage.status()) }));
+
+  app.get<ChangesQuery>('/api/sync/changes', signedIn, async (request): Promise<ChangesResponse> => {
+    const resource = queryParam(request.query, 'resource');
+    if (resource === undefined)
+      throw new ApiError('invalid_query', 'resource is required', { param: 'resource' });
+    if (!isResourceName(resource))
+      throw new ApiError('unknown_resource', `no resource type "${resource}"`, { resource });
+    const sinceText = queryParam(request.query, 'since');
+    if (sinceText === undefined || !/^\d{1,15}$/.test(sinceText))
+      throw new ApiError('invalid_query', 'since must be a non-negative integer', { param: 'since' });
+    const since = Number(sinceText);
+    const clientEpoch = queryParam(request.query, 'epoch');
+    if (clientEpoch !== undefined && clientEpoch !== epoch)
+      throw new ApiError('epoch_mismatch', 'versions from another epoch are not comparable; re-verify', {
+        epoch,
+      });
+
+    const page = await storage.changes(resource, since);
+    if (since > page.version)
+      throw new ApiError('version_ahead', `${resource} is only at version ${page.version}`, {
+        version: page.version,
+      });
+    if (since < page.prunedThrough)
+      throw new ApiError(
+        'too_old',
+        `changes of ${resource} up to version ${page.prunedThrough} are no longer kept`,
+        {
+          prunedThrough: page.prunedThrough,
+          version: page.version,
+        },
+      );
+    return { epoch, resource, version: page.version, changes: page.changes.map((c) => syncEvent(epoch, c)) };
+  });
+
+  app.get<ChangesQuery>(
+    '/api/sync/events',
+    { ...signedIn, exposeHeadRoute: false },
+    async (request, reply: FastifyReply) => {
+      const resume = resumePoint(request);
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'Content-Type': 'text/event-stream; charset=utf-8',
+        'Cache-Control': 'no-cache, no-transform',
+        Connection: 'keep-alive',
+        'X-Accel-Buffering': 'no',
+      });
+      res.socket?.setNoDelay(true);
+      const client = hub.add(res);
+      hub.write(client, 'retry: 1000\n\n');
+      try {
+        const sameEpoch = resume !== null && resume.epoch === epoch;
+        const start = await storage.streamStart(sameEpoch ? resume.seq : null);
+        const hello: HelloEvent = { epoch, versions: start.versions, digests: start.digests };
+        hub.write(client, sseMessage(SSE_EVENTS.hello, hello));
+        let reason: ResetReason | null = null;
+        if (resume && !sameEpoch) reason = 'epoch_changed';
+        else if (resume && start.changes === null)
+          reason = resume.seq > start.lastSeq ? 'server_reset' : 'too_old';
+        if (reason) hub.write(client, sseMessage(SSE_EVENTS.reset, { epoch, reason } satisfies ResetEvent));
+        for (const change of start.changes ?? []) hub.write(client, syncMessage(epoch, change));
+        hub.goLive(client, start.lastSeq);
+      } catch (err) {
+        request.log.error({ err }, 'event stream failed to start');
+        res.destroy();
+      }
+    },
+  );
+}

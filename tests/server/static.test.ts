@@ -1,0 +1,119 @@
+/**
+ * Serving the built PWA from dist/: the shell and service worker are always revalidated,
+ * the API is never shadowed by a file, and configuration comes from the environment.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { DEFAULT_CONFIG, loadConfig } from '../../server/config';
+import { type InProcessServer, startInProcessServer } from '../helpers/server';
+import { call, errorOf } from './support';
+
+let server: InProcessServer;
+
+beforeAll(async () => {
+  const dist = mkdtempSync(join(tmpdir(), 'red-coral-dist-'));
+  writeFileSync(join(dist, 'index.html'), '<!doctype html><title>Red Coral</title>');
+  writeFileSync(join(dist, 'sw.js'), 'self.addEventListener("fetch", () => {});');
+  mkdirSync(join(dist, 'assets'));
+  writeFileSync(join(dist, 'assets', 'app-1a2b3c.js'), 'console.log(1);');
+  mkdirSync(join(dist, 'api'));
+  writeFileSync(join(dist, 'api', 'products'), 'shadow');
+  server = await startInProcessServer({ seed: false, config: { distDir: dist } });
+});
+afterAll(() => server.stop());
+
+describe('static files', () => {
+  test('the app shell is served with Cache-Control: no-cache', async () => {
+    const res = await call(server.url, 'GET', '/');
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('<title>Red Coral</title>');
+    expect(res.headers.get('cache-control')).toBe('no-cache');
+  });
+
+  test('the service worker is served with Cache-Control: no-cache', async () => {
+    const res = await call(server.url, 'GET', '/sw.js');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-cache');
+  });
+
+  test('hashed assets are served normally', async () => {
+    const res = await call(server.url, 'GET', '/assets/app-1a2b3c.js');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).not.toBe('no-cache');
+  });
+
+  test('a file under dist/api never shadows the API', async () => {
+    const res = await call(server.url, 'GET', '/api/products');
+    expect(res.status).toBe(401);
+    expect(errorOf(res).code).toBe('not_signed_in');
+  });
+
+  test('a missing file is 404 in the error shape', async () => {
+    const res = await call(server.url, 'GET', '/nope.png');
+    expect(res.status).toBe(404);
+    expect(errorOf(res).code).toBe('not_found');
+  });
+});
+
+describe('configuration from the environment', () => {
+  test('defaults: port 8080 on all interfaces, ./data, 15 s heartbeat, 10,000 changes kept', () => {
+    const config = loadConfig({}, '/srv/red-coral');
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      heartbeatMs: 15_000,
+      logRetention: 10_000,
+      adminPin: null,
+      noBuild: false,
+      scryptN: 16_384,
+      bodyLimit: 1024 * 1024,
+      distDir: '/srv/red-coral/dist',
+      logLevel: 'info',
+    });
+    expect(config.dataDir).toBe(join(process.cwd(), 'data'));
+    expect(DEFAULT_CONFIG.lockout).toEqual({ maxFailures: 5, windowMs: 300_000, lockMs: 60_000 });
+  });
+
+  test('every variable is read', () => {
+    const config = loadConfig(
+      {
+        PORT: '9000',
+        HOST: '127.0.0.1',
+        DATA_DIR: '/var/lib/rc',
+        RED_CORAL_ADMIN_PIN: '2468',
+        RED_CORAL_NO_BUILD: '1',
+        RED_CORAL_HEARTBEAT_MS: '5000',
+        RED_CORAL_LOG_RETENTION: '50',
+        RED_CORAL_SESSION_TTL_MS: '60000',
+        RED_CORAL_BODY_LIMIT: '4096',
+        RED_CORAL_SCRYPT_N: '2048',
+        LOG_LEVEL: 'debug',
+      },
+      '/srv',
+    );
+    expect(config).toMatchObject({
+      port: 9000,
+      host: '127.0.0.1',
+      dataDir: '/var/lib/rc',
+      adminPin: '2468',
+      noBuild: true,
+      heartbeatMs: 5000,
+      logRetention: 50,
+      sessionTtlMs: 60_000,
+      bodyLimit: 4096,
+      scryptN: 2048,
+      logLevel: 'debug',
+    });
+  });
+
+  test.each([
+    ['PORT', 'eighty'],
+    ['RED_CORAL_LOG_RETENTION', '0'],
+    ['RED_CORAL_ADMIN_PIN', '12'],
+    ['RED_CORAL_SCRYPT_N', '3000'],
+  ])('an invalid %s=%s stops the start with a clear message', (name, value) => {
+    expect(() => loadConfig({ [name]: value }, '/srv')).toThrow(name);
+  });
+});
