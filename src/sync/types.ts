@@ -11,11 +11,25 @@ export type ConnectionState = 'online' | 'syncing' | 'offline';
 
 /** An error the server (or the network) gave a write or a read. */
 export interface SyncErrorInfo {
-  /** The contract's error code, or `network_error` when the server was not reached. */
-  code: ErrorCode | 'network_error';
+  /**
+   * The contract's error code, `network_error` when the server was not reached, or
+   * `storage_error` when this device's IndexedDB refused a write.
+   */
+  code: ErrorCode | 'network_error' | 'storage_error';
   status: number;
   message: string;
   details?: unknown;
+}
+
+/** How a write reaches the server. */
+export interface WriteOptions {
+  /** Defaults to a fresh UUID; a retry with the same key changes nothing twice. */
+  idempotencyKey?: string;
+  /**
+   * The item version the change is based on (`If-Match`); null sends none. `update`
+   * defaults to the version this device holds, so a change made meanwhile answers 412.
+   */
+  ifMatch?: number | null;
 }
 
 /** State of one resource type's store. */
@@ -43,9 +57,17 @@ export interface ResourceActions<R extends ResourceName = ResourceName> {
   checkVersion(serverVersion: number): boolean;
   getById(id: string): Item<R> | undefined;
   clear(): Promise<void>;
-  create(fields: ResourceFields[R] & { id?: string; pin?: string }): Promise<Item<R>>;
-  update(id: string, patch: Partial<ResourceFields[R]> & { pin?: string }): Promise<Item<R>>;
-  remove(id: string): Promise<void>;
+  /**
+   * Creates an item (a UUID chosen here unless given). Resolves with the stored item, which
+   * is then in the store — or follows right behind other devices' changes still on the stream.
+   */
+  create(fields: ResourceFields[R] & { id?: string; pin?: string }, options?: WriteOptions): Promise<Item<R>>;
+  update(
+    id: string,
+    patch: Partial<ResourceFields[R]> & { pin?: string },
+    options?: WriteOptions,
+  ): Promise<Item<R>>;
+  remove(id: string, options?: WriteOptions): Promise<void>;
 }
 
 export type ResourceStore<R extends ResourceName = ResourceName> = StoreApi<
@@ -99,10 +121,19 @@ export interface ResourceDiagnostics {
 export interface SyncEngine {
   stores: { [R in ResourceName]: ResourceStore<R> };
   /** Connection state, observable. */
-  connection: StoreApi<{ state: ConnectionState; epoch: string | null; lastSyncedAt: number | null }>;
+  connection: StoreApi<{
+    state: ConnectionState;
+    epoch: string | null;
+    lastSyncedAt: number | null;
+    /** Whether this tab holds the event stream for the browser (and will send the outbox). */
+    isLeader: boolean;
+  }>;
   /** The sync log, observable (newest last). */
   log: StoreApi<{ entries: SyncLogEntry[] }>;
-  /** Hydrates every store from IndexedDB, then joins the event stream. */
+  /**
+   * Hydrates every store from IndexedDB (usable offline from then on), joins the event
+   * stream, and resolves after the first reconnect check.
+   */
   start(): Promise<void>;
   stop(): Promise<void>;
   /** The reconnect check: status, then catch-up / digest verification per type. */

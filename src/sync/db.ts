@@ -1,0 +1,92 @@
+/**
+ * The page's IndexedDB database (Dexie): one table per resource type, named as in the
+ * protocol, `sync_meta` with one row per type, and `sync_log` for the persisted sync log.
+ * A type's items and its meta row only ever change together, in one transaction.
+ */
+import Dexie, { type DexieOptions, type Table } from 'dexie';
+import { type Item, RESOURCE_NAMES, type ResourceName } from '../shared/resources';
+import type { SyncLogEntry } from './types';
+
+/** The database name of the contract; tests pass their own to stay isolated. */
+export const DEFAULT_DB_NAME = 'red-coral';
+
+/** One row of `sync_meta`: where a type's local copy stands. */
+export interface SyncMetaRow {
+  resource: ResourceName;
+  lastVersion: number;
+  epoch: string | null;
+  digest: string;
+  /** When the server last confirmed this copy (ms); lets the app show the data's age offline. */
+  syncedAt?: number;
+}
+
+/** A persisted sync log entry; `id` orders entries across tabs and restarts. */
+export type SyncLogRow = Omit<SyncLogEntry, 'seq'> & { id?: number };
+
+/** What a store writes in one transaction: changed items, removed ids and the new meta row. */
+export interface TypeCommit<R extends ResourceName = ResourceName> {
+  resource: R;
+  /** Drop every stored item first (a full snapshot replaces the type). */
+  replaceAll: boolean;
+  upserts: Item<R>[];
+  deletes: string[];
+  meta: SyncMetaRow;
+}
+
+export class SyncDatabase extends Dexie {
+  // `declare` so class-field semantics do not shadow the tables Dexie defines.
+  declare readonly sync_meta: Table<SyncMetaRow, ResourceName>;
+  declare readonly sync_log: Table<SyncLogRow, number>;
+
+  constructor(name: string = DEFAULT_DB_NAME, options?: DexieOptions) {
+    super(name, options);
+    // Schema history. Never edit a released version: add `this.version(n + 1).stores({...})`
+    // listing only new or changed tables (null deletes one), with `.upgrade(tx => ...)` when
+    // rows must be rewritten. The outbox of offline writes arrives as version 2.
+    this.version(1).stores({
+      ...Object.fromEntries(RESOURCE_NAMES.map((r) => [r, 'id'])),
+      sync_meta: 'resource',
+      sync_log: '++id',
+    });
+  }
+
+  /** The item table of one type. */
+  items<R extends ResourceName>(resource: R): Table<Item<R>, string> {
+    return this.table(resource);
+  }
+}
+
+/** Reads a type's items and meta row consistently (one read transaction). */
+export async function readType<R extends ResourceName>(
+  db: SyncDatabase,
+  resource: R,
+): Promise<{ items: Item<R>[]; meta: SyncMetaRow | undefined }> {
+  const table = db.items(resource);
+  return db.transaction('r', table, db.sync_meta, async () => ({
+    items: await table.toArray(),
+    meta: await db.sync_meta.get(resource),
+  }));
+}
+
+/** Writes items and meta row of one type atomically: either all of it lands or nothing. */
+export async function commitType<R extends ResourceName>(
+  db: SyncDatabase,
+  commit: TypeCommit<R>,
+): Promise<void> {
+  const table = db.items(commit.resource);
+  await db.transaction('rw', table, db.sync_meta, async () => {
+    if (commit.replaceAll) await table.clear();
+    if (commit.deletes.length > 0) await table.bulkDelete(commit.deletes);
+    if (commit.upserts.length > 0) await table.bulkPut(commit.upserts);
+    await db.sync_meta.put(commit.meta);
+  });
+}
+
+/** Removes a type's items and meta row (the store forgets the type). */
+export async function clearType(db: SyncDatabase, resource: ResourceName): Promise<void> {
+  const table = db.items(resource);
+  await db.transaction('rw', table, db.sync_meta, async () => {
+    await table.clear();
+    await db.sync_meta.delete(resource);
+  });
+}

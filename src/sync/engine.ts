@@ -1,0 +1,274 @@
+/**
+ * The sync engine the app holds: wires storage, the ten stores, the event stream, the
+ * reconnect check, the offline probe and the sync log together (contract section 5).
+ */
+import type { DexieOptions } from 'dexie';
+import type { HeartbeatEvent, HelloEvent, SyncStatus } from '../shared/protocol';
+import { isResourceName, RESOURCE_NAMES, type ResourceName } from '../shared/resources';
+import { createApi } from './api';
+import { createConnection } from './connection';
+import { DEFAULT_DB_NAME } from './db';
+import {
+  type EventSourceConstructor,
+  type EventStream,
+  joinEventStream,
+  type StreamSignal,
+} from './eventStream';
+import { checkAndRepair, serializeChecks } from './reconnect';
+import { createRegistry } from './registry';
+import type { ResourceController } from './resourceStore';
+import { createStorage } from './storage';
+import { createSyncLog } from './syncLog';
+import type { ResourceDiagnostics, SyncEngine } from './types';
+
+export interface SyncEngineOptions {
+  /** Server origin; '' (default) is the page's own origin. */
+  baseUrl?: string;
+  fetch?: typeof fetch;
+  /** Bearer token for Node clients; the browser uses the session cookie. */
+  getToken?: () => string | null;
+  /** IndexedDB database name, and prefix of the tab-coordination lock and channel. */
+  dbName?: string;
+  /** Defaults to `globalThis.EventSource`; Node passes the `eventsource` package's class. */
+  EventSource?: EventSourceConstructor;
+  /** Types loaded at start (default all ten); others load when the app calls `fetchAll`. */
+  resources?: ResourceName[];
+  /** How often to probe `/api/health` while offline (ms, default 5000). */
+  probeIntervalMs?: number;
+  /** IndexedDB implementation (tests pass fake-indexeddb's). */
+  indexedDB?: IDBFactory;
+  IDBKeyRange?: typeof IDBKeyRange;
+  /** Web Locks; null turns tab coordination off. Defaults to `navigator.locks`. */
+  locks?: Pick<LockManager, 'request'> | null;
+  /** Defaults to `globalThis.BroadcastChannel`; only used together with locks. */
+  BroadcastChannel?: typeof BroadcastChannel | null;
+  /** A stream silent this long is reopened (ms, default 45000: three missed heartbeats). */
+  staleStreamMs?: number;
+  /** How long remotely changed ids stay highlighted (ms, default 2000). */
+  highlightMs?: number;
+  logCapacity?: number;
+}
+
+export function createSyncEngine(options: SyncEngineOptions = {}): SyncEngine {
+  const name = options.dbName ?? DEFAULT_DB_NAME;
+  const api = createApi(options);
+  const log = createSyncLog(options.logCapacity);
+  const g = globalThis as { navigator?: Navigator; EventSource?: EventSourceConstructor };
+  const dexie: DexieOptions = {};
+  if (options.indexedDB) dexie.indexedDB = options.indexedDB;
+  if (options.IDBKeyRange) dexie.IDBKeyRange = options.IDBKeyRange;
+  const configured = options.resources ?? [...RESOURCE_NAMES];
+  let status: SyncStatus | null = null;
+  let stream: EventStream | null = null;
+  let started = false;
+
+  const connection = createConnection({
+    probeIntervalMs: options.probeIntervalMs ?? 5000,
+    health: () => api.health(),
+    async onReachable(first) {
+      stream?.reconnectIfClosed();
+      if (first) await checks.check('probe: server reachable again');
+    },
+  });
+  const storage = createStorage({
+    name,
+    dexie,
+    log,
+    // Refill a reopened database from the server; offline, store what memory holds.
+    reload: async (why) => {
+      const loaded = registry.getLoadedControllers();
+      await Promise.allSettled(
+        loaded.map((c) => c.reload('full_refresh', why).catch(() => c.persistMemory())),
+      );
+    },
+  });
+  const registry = createRegistry({
+    api,
+    log,
+    db: () => storage.db(),
+    requestCheck: (reason) => void checks.check(reason),
+    onStorageError: (resource, error) => storage.failed(resource, error),
+    isLive: () => connection.phase() === 'open',
+    highlightMs: options.highlightMs,
+  });
+
+  /** Configured types plus any the app loaded on demand. */
+  const active = (): ResourceController[] =>
+    RESOURCE_NAMES.filter((r) => configured.includes(r) || registry.stores[r].getState().isLoaded).map((r) =>
+      registry.get(r),
+    );
+
+  const checks = serializeChecks((reason) => {
+    if (!started) return Promise.resolve();
+    return connection.busyWhile(async () => {
+      const onStatus = (s: SyncStatus) => {
+        status = s;
+        connection.store.setState({ epoch: s.epoch });
+      };
+      const outcome = await checkAndRepair({ api, log, controllers: active, onStatus }, reason);
+      if (outcome === 'ok') await confirmSynced();
+      if (outcome === 'offline' && connection.phase() !== 'open') connection.setPhase('closed');
+    });
+  });
+
+  /** After pending events are applied: does the server's summary differ from what we hold? */
+  async function differs(summary: HelloEvent | HeartbeatEvent): Promise<boolean> {
+    await checks.running();
+    const controllers = active();
+    await Promise.all(controllers.map((c) => c.idle()));
+    return controllers.some((c) => {
+      const s = c.store.getState();
+      return !s.isLoaded || s.epoch !== summary.epoch || s.checkVersion(summary.versions[c.resource]);
+    });
+  }
+
+  function onSignal(signal: StreamSignal): void {
+    if (!started) return;
+    switch (signal.type) {
+      case 'open':
+        connection.setPhase('open');
+        log.add({ kind: 'stream_open', message: 'event stream open' });
+        void checks.check('stream open');
+        return;
+      case 'closed':
+        if (connection.phase() !== 'closed')
+          log.add({ kind: 'stream_closed', message: 'event stream lost; retrying' });
+        connection.setPhase('closed');
+        return;
+      case 'sync':
+        if (!isResourceName(signal.data.resource)) return;
+        void registry
+          .get(signal.data.resource)
+          .store.getState()
+          .applySync(signal.data)
+          .then(() => connection.synced());
+        return;
+      case 'hello':
+      case 'heartbeat':
+        void differs(signal.data).then((stale) =>
+          stale ? checks.check(`${signal.type} shows a difference`) : connection.synced(),
+        );
+        return;
+      case 'reset':
+        log.add({ kind: 'reset', message: `server reset the stream (${signal.data.reason})` });
+        void checks.check(`reset: ${signal.data.reason}`);
+        return;
+    }
+  }
+
+  function joinStream(): void {
+    const EventSourceClass = options.EventSource ?? g.EventSource;
+    const token = options.getToken;
+    const streamFetch = options.fetch ?? globalThis.fetch;
+    stream = joinEventStream({
+      url: api.eventsUrl(),
+      EventSource: EventSourceClass,
+      // Node clients sign the stream with the bearer token; browsers send the cookie.
+      init: token
+        ? {
+            fetch: (url, init) =>
+              streamFetch(url, {
+                ...init,
+                headers: { ...init.headers, authorization: `Bearer ${token() ?? ''}` },
+              }),
+          }
+        : undefined,
+      name,
+      locks: options.locks !== undefined ? options.locks : (g.navigator?.locks ?? null),
+      BroadcastChannel:
+        options.BroadcastChannel !== undefined
+          ? options.BroadcastChannel
+          : (globalThis.BroadcastChannel ?? null),
+      staleAfterMs: options.staleStreamMs ?? 45_000,
+      onSignal,
+      onLeader: (isLeader) => {
+        connection.store.setState({ isLeader });
+        if (isLeader) log.add({ kind: 'leader', message: 'this tab holds the event stream' });
+      },
+      onFault: (message) => log.add({ kind: 'fault', message }),
+    });
+    if (!EventSourceClass) {
+      log.add({ kind: 'fault', message: 'no EventSource here: syncing by probe only' });
+      connection.setPhase('closed');
+    }
+  }
+
+  /** The server vouched for every type: remember when, also across restarts. */
+  async function confirmSynced(): Promise<void> {
+    const at = Date.now();
+    connection.synced(at);
+    await storage
+      .db()
+      ?.sync_meta.toCollection()
+      .modify({ syncedAt: at })
+      .catch(() => undefined);
+  }
+
+  /** The newest time the server confirmed any stored type, so offline screens can show the data's age. */
+  async function storedSyncTime(): Promise<number> {
+    const rows =
+      (await storage
+        .db()
+        ?.sync_meta.toArray()
+        .catch(() => [])) ?? [];
+    return Math.max(0, ...rows.map((r) => r.syncedAt ?? 0));
+  }
+
+  return {
+    stores: registry.stores,
+    connection: connection.store,
+    log: log.store,
+    async start() {
+      if (started) return;
+      started = true;
+      connection.resume();
+      await storage.open();
+      await Promise.all(
+        RESOURCE_NAMES.map((r) =>
+          registry
+            .get(r)
+            .hydrate()
+            .catch(() => undefined),
+        ),
+      );
+      const syncedAt = await storedSyncTime();
+      if (syncedAt > 0) connection.synced(syncedAt);
+      // Ask the browser not to evict the data this device needs offline.
+      void g.navigator?.storage?.persist?.().catch(() => false);
+      // Listen first: events that arrive while snapshots load are buffered by the stores.
+      joinStream();
+      await checks.check('start');
+    },
+    async stop() {
+      started = false;
+      stream?.stop();
+      stream = null;
+      connection.stop();
+      await checks.running();
+      await storage.settled();
+      await Promise.all(RESOURCE_NAMES.map((r) => registry.get(r).idle()));
+      registry.dispose();
+      await log.flushed();
+      storage.close();
+    },
+    check: (reason) => checks.check(reason),
+    refreshAll: () =>
+      connection.busyWhile(() => registry.refreshAllLoadedStores('reload everything requested')),
+    lastStatus: () => status,
+    diagnostics(): ResourceDiagnostics[] {
+      return RESOURCE_NAMES.map((resource) => {
+        const s = registry.stores[resource].getState();
+        return {
+          resource,
+          localVersion: s.lastVersion,
+          localDigest: s.digest,
+          localCount: s.items.length,
+          serverVersion: status?.versions[resource] ?? null,
+          serverDigest: status?.digests[resource] ?? null,
+          serverCount: status?.counts[resource] ?? null,
+        };
+      });
+    },
+    exportLog: () => log.exportJson(),
+  };
+}

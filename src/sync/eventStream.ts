@@ -1,0 +1,197 @@
+/**
+ * One event stream per browser. The tab holding the Web Lock `<name>-sse` is the leader:
+ * it owns the EventSource and relays every signal to the other tabs over the
+ * BroadcastChannel `<name>-sync`. When the leader closes, its lock is released and the
+ * next waiting tab opens the stream. Without Web Locks (Node) every engine leads alone.
+ */
+import type { HeartbeatEvent, HelloEvent, ResetEvent, SyncEvent } from '../shared/protocol';
+import { SSE_EVENTS } from '../shared/protocol';
+
+/** The part of a WHATWG EventSource the engine uses (the browser's or the `eventsource` package's). */
+export interface EventSourceLike {
+  readonly readyState: number;
+  addEventListener(type: string, listener: (event: MessageEvent) => void): void;
+  close(): void;
+}
+
+/** What the `eventsource` package hands its `fetch` option. */
+export interface StreamFetchInit {
+  headers: Record<string, string>;
+}
+
+export type EventSourceConstructor = new (
+  url: string,
+  init?: {
+    withCredentials?: boolean;
+    fetch?: (url: string | URL, init: StreamFetchInit) => Promise<Response>;
+  },
+) => EventSourceLike;
+
+/** Everything the stream tells the engine, identical in leader and follower tabs. */
+export type StreamSignal =
+  | { type: 'open' }
+  | { type: 'closed' }
+  | { type: 'hello'; data: HelloEvent }
+  | { type: 'sync'; data: SyncEvent; id: string }
+  | { type: 'heartbeat'; data: HeartbeatEvent }
+  | { type: 'reset'; data: ResetEvent };
+
+/** Relay messages between tabs: signals, plus a newcomer asking for the current state. */
+type RelayMessage = StreamSignal | { type: 'state?' };
+
+export interface EventStreamOptions {
+  url: string;
+  EventSource: EventSourceConstructor | undefined;
+  /** Extra init for the EventSource (the bearer-token fetch in Node). */
+  init?: ConstructorParameters<EventSourceConstructor>[1];
+  /** Prefix of the lock and channel names: `red-coral` gives `red-coral-sse` / `red-coral-sync`. */
+  name: string;
+  locks: Pick<LockManager, 'request'> | null;
+  BroadcastChannel: typeof BroadcastChannel | null;
+  /** A stream silent this long is treated as dead and reopened (heartbeats come every 15 s). */
+  staleAfterMs: number;
+  onSignal(signal: StreamSignal): void;
+  onLeader(isLeader: boolean): void;
+  onFault(message: string): void;
+}
+
+export interface EventStream {
+  isLeader(): boolean;
+  /** Reopens the EventSource if the browser gave up on it (called when a probe succeeds). */
+  reconnectIfClosed(): void;
+  stop(): void;
+}
+
+const CLOSED = 2;
+const NAMED_EVENTS = [SSE_EVENTS.hello, SSE_EVENTS.sync, SSE_EVENTS.heartbeat, SSE_EVENTS.reset] as const;
+
+export function joinEventStream(options: EventStreamOptions): EventStream {
+  let source: EventSourceLike | null = null;
+  let leader = false;
+  let open = false;
+  let stopped = false;
+  let watchdog: ReturnType<typeof setTimeout> | null = null;
+  const abort = new AbortController();
+  let releaseLock: () => void = () => undefined;
+  /** The id of the last sync event this tab saw, its own or relayed. */
+  let lastEventId = '';
+  const useRelay = options.locks !== null && options.BroadcastChannel !== null;
+  const channel =
+    useRelay && options.BroadcastChannel ? new options.BroadcastChannel(`${options.name}-sync`) : null;
+
+  /** Hands a signal to this tab and, when leading, to every other tab. */
+  function emit(signal: StreamSignal): void {
+    if (signal.type === 'open') open = true;
+    if (signal.type === 'closed') open = false;
+    if (leader) channel?.postMessage(signal);
+    options.onSignal(signal);
+  }
+
+  function armWatchdog(): void {
+    if (watchdog) clearTimeout(watchdog);
+    watchdog = setTimeout(() => {
+      options.onFault(`no message for ${options.staleAfterMs} ms; reopening the stream`);
+      closeSource();
+      connect();
+    }, options.staleAfterMs);
+    (watchdog as { unref?: () => void }).unref?.();
+  }
+
+  function closeSource(): void {
+    if (watchdog) clearTimeout(watchdog);
+    watchdog = null;
+    source?.close();
+    source = null;
+    if (open) emit({ type: 'closed' });
+  }
+
+  function connect(): void {
+    if (stopped || !leader || !options.EventSource) return;
+    // A new EventSource (new leader, watchdog, browser gave up) resumes where events stopped;
+    // EventSource's own retries send the Last-Event-ID header instead.
+    const url = lastEventId
+      ? `${options.url}${options.url.includes('?') ? '&' : '?'}lastEventId=${encodeURIComponent(lastEventId)}`
+      : options.url;
+    const es = new options.EventSource(url, options.init);
+    source = es;
+    es.addEventListener('open', () => {
+      if (source !== es) return;
+      armWatchdog();
+      emit({ type: 'open' });
+    });
+    // EventSource retries by itself (sending Last-Event-ID); we only report the outage,
+    // to the other tabs too, so none of them keeps showing "Syncing" while nobody is connected.
+    es.addEventListener('error', () => {
+      if (source === es) emit({ type: 'closed' });
+    });
+    for (const name of NAMED_EVENTS) {
+      es.addEventListener(name, (event) => {
+        if (source !== es) return;
+        armWatchdog();
+        if (event.lastEventId) lastEventId = event.lastEventId;
+        try {
+          emit({ type: name, data: JSON.parse(String(event.data)), id: event.lastEventId } as StreamSignal);
+        } catch {
+          options.onFault(`unreadable ${name} event`);
+        }
+      });
+    }
+  }
+
+  function becomeLeader(): void {
+    leader = true;
+    options.onLeader(true);
+    connect();
+  }
+
+  channel?.addEventListener('message', (event: MessageEvent<RelayMessage>) => {
+    const message = event.data;
+    if (leader) {
+      if (message.type === 'state?')
+        channel.postMessage({ type: open ? 'open' : 'closed' } satisfies StreamSignal);
+      return;
+    }
+    if (message.type === 'state?') return;
+    if (message.type === 'sync' && message.id) lastEventId = message.id;
+    if (message.type === 'open') open = true;
+    if (message.type === 'closed') open = false;
+    options.onSignal(message);
+  });
+
+  if (useRelay && options.locks) {
+    options.onLeader(false);
+    channel?.postMessage({ type: 'state?' } satisfies RelayMessage);
+    options.locks
+      .request(`${options.name}-sse`, { signal: abort.signal }, () => {
+        if (stopped) return Promise.resolve();
+        becomeLeader();
+        // Held until this tab stops or closes; the browser releases it when the tab goes away.
+        return new Promise<void>((resolve) => {
+          releaseLock = resolve;
+        });
+      })
+      .catch(() => undefined);
+  } else {
+    becomeLeader();
+  }
+
+  return {
+    isLeader: () => leader,
+    reconnectIfClosed() {
+      if (!leader || stopped) return;
+      if (!source || source.readyState === CLOSED) {
+        closeSource();
+        connect();
+      }
+    },
+    stop() {
+      if (stopped) return;
+      closeSource();
+      stopped = true;
+      abort.abort();
+      leader = false;
+      releaseLock();
+      channel?.close();
+    },
+  };
+}

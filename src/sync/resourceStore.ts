@@ -1,0 +1,268 @@
+/**
+ * One resource type's store: a Zustand store over the type's IndexedDB table. Everything
+ * that changes the local copy runs one at a time under the store's lock, is built as a
+ * Draft by the rules (rules.ts), written in one transaction, and only then reaches memory.
+ */
+import { createStore } from 'zustand/vanilla';
+import { EMPTY_DIGEST } from '../shared/digest';
+import type { SyncEvent } from '../shared/protocol';
+import type { Item, ResourceName } from '../shared/resources';
+import { errorInfo, type SyncApi, SyncError } from './api';
+import { clearType, commitType, readType, type SyncDatabase } from './db';
+import { Draft, type LocalCopy, localCopyOf } from './draft';
+import { createHighlighter } from './highlight';
+import {
+  applyBatch,
+  type Incoming,
+  type ReloadKind,
+  type RuleContext,
+  type VerifyTarget,
+  verify,
+} from './rules';
+import type { SyncLog } from './syncLog';
+import type { ResourceActions, ResourceState, ResourceStore, SyncLogEntry } from './types';
+import { createWriteActions } from './writes';
+
+export type { ReloadKind, VerifyTarget } from './rules';
+
+export interface ResourceStoreDeps {
+  api: SyncApi;
+  /** The open database, or null while storage is unusable (memory-only). */
+  db: () => SyncDatabase | null;
+  log: SyncLog;
+  /** Asks the engine for a reconnect check (another epoch was seen). */
+  requestCheck: (reason: string) => void;
+  /** IndexedDB refused a write: the engine reopens it and reloads from the server. */
+  onStorageError: (resource: ResourceName, error: unknown) => void;
+  /** Whether the event stream is open, so the events behind an own write will come. */
+  isLive: () => boolean;
+  /** How long a remotely changed id stays in `recentlyChanged` (ms). */
+  highlightMs?: number;
+  now?: () => number;
+}
+
+/** The store plus the engine-facing controls the app never calls. */
+export interface ResourceController<R extends ResourceName = ResourceName> {
+  resource: R;
+  store: ResourceStore<R>;
+  hydrate(): Promise<void>;
+  /** Brings the type to the server's status (catch-up, digest check or reload). */
+  verify(target: VerifyTarget): Promise<void>;
+  /** Replaces the type with a snapshot; rejects when it could not be loaded. */
+  reload(kind: ReloadKind, why: string): Promise<void>;
+  /** Writes the in-memory copy to (a reopened) IndexedDB when the server cannot be reached. */
+  persistMemory(): Promise<void>;
+  /** Resolves once every queued event is applied. */
+  idle(): Promise<void>;
+  dispose(): void;
+}
+
+/** Events from another epoch kept for after the check, at most this many. */
+const MAX_HELD = 1000;
+
+export function createResourceStore<R extends ResourceName>(
+  resource: R,
+  deps: ResourceStoreDeps,
+): ResourceController<R> {
+  const now = deps.now ?? Date.now;
+  const empty = (): LocalCopy<R> => ({ items: new Map(), lastVersion: 0, epoch: null, digest: EMPTY_DIGEST });
+  let local = empty();
+  let queue: (Incoming<R> & { done: () => void })[] = [];
+  let held: SyncEvent<R>[] = [];
+  let flushScheduled = false;
+  let tail: Promise<unknown> = Promise.resolve();
+  const log = (entry: Omit<SyncLogEntry, 'seq' | 'at' | 'resource'>) => deps.log.add({ resource, ...entry });
+
+  /** Runs tasks that change the local copy strictly one after another. */
+  function exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = tail.then(task);
+    tail = run.catch(() => undefined);
+    return run;
+  }
+
+  const store = createStore<ResourceState<R> & ResourceActions<R>>()((set, get) => ({
+    resource,
+    items: [],
+    byId: {},
+    isLoading: false,
+    isLoaded: false,
+    error: null,
+    lastVersion: 0,
+    epoch: null,
+    digest: EMPTY_DIGEST,
+    recentlyChanged: {},
+    async fetchAll(force = false) {
+      if (get().isLoaded && !force) return;
+      const kind = force ? 'full_refresh' : 'snapshot';
+      // Failures are in `error` and the log; the promise only says "done trying".
+      await exclusive(() => loadSnapshot(kind, 'requested')).catch(() => undefined);
+    },
+    applySync: (event) => enqueue(event, false),
+    checkVersion: (serverVersion) => serverVersion !== get().lastVersion,
+    getById: (id) => local.items.get(id),
+    clear: () =>
+      exclusive(async () => {
+        const db = deps.db();
+        if (db) await clearType(db, resource);
+        publish(empty(), false);
+        set({ recentlyChanged: {}, error: null });
+      }),
+    ...createWriteActions(resource, {
+      api: deps.api,
+      log: deps.log,
+      current: () => local,
+      enqueueOwn: (event) => enqueue(event, true),
+    }),
+  }));
+  const highlighter = createHighlighter(store, deps.highlightMs ?? 2000, now);
+
+  /** Makes a committed copy the store's state. */
+  function publish(next: LocalCopy<R>, loaded = true): void {
+    // Same items (a new epoch adopted): keep the arrays so lists do not re-render.
+    const sameItems = next.items === local.items && store.getState().isLoaded;
+    local = next;
+    store.setState({
+      ...(sameItems
+        ? {}
+        : {
+            items: [...next.items.values()],
+            byId: Object.fromEntries(next.items) as Record<string, Item<R>>,
+          }),
+      lastVersion: next.lastVersion,
+      epoch: next.epoch,
+      digest: next.digest,
+      isLoaded: loaded,
+    });
+  }
+
+  /** Writes the draft to IndexedDB, then to memory; false (and nothing changed) when storage failed. */
+  async function commit(draft: Draft<R>): Promise<boolean> {
+    const db = deps.db();
+    if (db) {
+      try {
+        await commitType(db, draft.toCommit(now()));
+      } catch (error) {
+        const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        log({
+          kind: 'storage_error',
+          message: `IndexedDB refused the write (${message}); memory kept as it was`,
+        });
+        store.setState({ error: { code: 'storage_error', status: 0, message } });
+        deps.onStorageError(resource, error);
+        return false;
+      }
+    }
+    publish(draft.toLocal());
+    if (store.getState().error) store.setState({ error: null });
+    return true;
+  }
+
+  function enqueue(event: SyncEvent<R>, own: boolean): Promise<void> {
+    return new Promise((done) => {
+      queue.push({ event, own, done });
+      if (flushScheduled) return;
+      flushScheduled = true;
+      // Events that arrive together (or while a batch is being written) form one batch.
+      queueMicrotask(() => {
+        flushScheduled = false;
+        void exclusive(flush);
+      });
+    });
+  }
+
+  async function flush(): Promise<void> {
+    const batch = queue;
+    queue = [];
+    if (batch.length === 0) return;
+    try {
+      // Never loaded: the first snapshot is requested after these events arrived, so holds them.
+      if (local.epoch !== null) await applyBatch(rules, batch);
+    } catch (error) {
+      log({ kind: 'fault', message: `applying events failed: ${errorInfo(error).message}` });
+    } finally {
+      for (const entry of batch) entry.done();
+    }
+  }
+
+  /** Replaces the type with a server snapshot; buffered newer events apply after it. */
+  async function loadSnapshot(kind: ReloadKind, why: string): Promise<void> {
+    store.setState({ isLoading: true });
+    try {
+      const { body, bytes } = await deps.api.snapshot(resource);
+      const draft = Draft.fromSnapshot(resource, body);
+      if (draft.digest !== body.digest)
+        log({ kind: 'fault', message: `snapshot digest ${body.digest} but items hash to ${draft.digest}` });
+      if (!(await commit(draft)))
+        throw new SyncError({
+          code: 'storage_error',
+          status: 0,
+          message: 'the snapshot could not be stored',
+        });
+      const message = `${why}: loaded ${body.items.length} item(s) at v${body.version}`;
+      log({ kind, message, bytes, version: body.version });
+      rules.releaseHeld();
+    } catch (error) {
+      const info = errorInfo(error);
+      if (info.code !== 'storage_error') store.setState({ error: info });
+      log({ kind: 'fault', message: `loading the snapshot failed: ${info.message}` });
+      throw error;
+    } finally {
+      store.setState({ isLoading: false });
+    }
+  }
+
+  const rules: RuleContext<R> = {
+    resource,
+    api: deps.api,
+    local: () => local,
+    log,
+    commit,
+    loadSnapshot,
+    hold(events) {
+      held = held.concat(events).slice(-MAX_HELD);
+    },
+    releaseHeld() {
+      const matching = held.filter((e) => e.epoch === local.epoch);
+      held = [];
+      for (const event of matching) void enqueue(event, false);
+    },
+    requestCheck: deps.requestCheck,
+    isLive: deps.isLive,
+    markRecent: (ids) => highlighter.mark(ids),
+  };
+
+  return {
+    resource,
+    store,
+    hydrate: () =>
+      exclusive(async () => {
+        const db = deps.db();
+        if (!db) return;
+        const { items, meta } = await readType(db, resource);
+        if (!meta) return;
+        const copy = localCopyOf(items, meta.lastVersion, meta.epoch);
+        // Keep the digest of what is really stored: the check then reloads a damaged copy.
+        if (copy.digest !== meta.digest)
+          log({
+            kind: 'storage_error',
+            message: `stored items hash to ${copy.digest}, meta says ${meta.digest}`,
+          });
+        publish(copy);
+        const message = `${items.length} item(s) at v${meta.lastVersion} from IndexedDB`;
+        log({ kind: 'hydrated', message, version: meta.lastVersion });
+      }),
+    verify: (target) => exclusive(() => verify(rules, target)),
+    reload: (kind, why) => exclusive(() => loadSnapshot(kind, why)),
+    persistMemory: () =>
+      exclusive(async () => {
+        if (local.epoch !== null) await commit(Draft.replacing(resource, local));
+      }),
+    async idle() {
+      do {
+        await new Promise<void>((resolve) => queueMicrotask(resolve));
+        await exclusive(flush);
+      } while (queue.length > 0 || flushScheduled);
+    },
+    dispose: () => highlighter.dispose(),
+  };
+}

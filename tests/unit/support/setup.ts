@@ -1,0 +1,68 @@
+/**
+ * Builders for unit tests: an engine or a single store wired to a FakeServer and to
+ * fake-indexeddb, each with a database of its own.
+ */
+import { IDBKeyRange, IDBObjectStore, indexedDB } from 'fake-indexeddb';
+import { vi } from 'vitest';
+import type { ResourceName } from '../../../src/shared/resources';
+import { createApi } from '../../../src/sync/api';
+import { SyncDatabase } from '../../../src/sync/db';
+import { createSyncEngine, type SyncEngineOptions } from '../../../src/sync/engine';
+import { createResourceStore, type ResourceStoreDeps } from '../../../src/sync/resourceStore';
+import { createSyncLog } from '../../../src/sync/syncLog';
+import type { SyncEngine, SyncLogEntry } from '../../../src/sync/types';
+import { FAKE_ORIGIN, type FakeServer } from './fakeServer';
+
+export { IDBKeyRange, IDBObjectStore, indexedDB };
+
+let counter = 0;
+
+/** A database name no other test uses. */
+export function uniqueDbName(): string {
+  return `red-coral-test-${++counter}-${crypto.randomUUID()}`;
+}
+
+export function openTestDb(name = uniqueDbName()): SyncDatabase {
+  return new SyncDatabase(name, { indexedDB, IDBKeyRange });
+}
+
+/** An engine on the fake server; no tab coordination unless the test passes locks. */
+export function makeEngine(server: FakeServer, options: SyncEngineOptions = {}): SyncEngine {
+  return createSyncEngine({
+    baseUrl: FAKE_ORIGIN,
+    fetch: server.fetch,
+    EventSource: server.EventSource,
+    dbName: uniqueDbName(),
+    indexedDB,
+    IDBKeyRange,
+    locks: null,
+    BroadcastChannel: null,
+    probeIntervalMs: 10,
+    ...options,
+  });
+}
+
+/** One store on the fake server with spies for what it asks of the engine. */
+export function makeStore<R extends ResourceName>(
+  server: FakeServer,
+  resource: R,
+  overrides: Partial<ResourceStoreDeps> = {},
+) {
+  const db = openTestDb();
+  const log = createSyncLog();
+  const deps = {
+    api: createApi({ baseUrl: FAKE_ORIGIN, fetch: server.fetch }),
+    db: () => db,
+    log,
+    requestCheck: vi.fn<(reason: string) => void>(),
+    onStorageError: vi.fn<(resource: ResourceName, error: unknown) => void>(),
+    isLive: () => true,
+    ...overrides,
+  };
+  const controller = createResourceStore(resource, deps);
+  return { controller, store: controller.store, db, log, deps };
+}
+
+export function kinds(entries: SyncLogEntry[], resource?: ResourceName): SyncLogEntry['kind'][] {
+  return entries.filter((e) => !resource || e.resource === resource).map((e) => e.kind);
+}

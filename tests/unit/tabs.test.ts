@@ -1,0 +1,102 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { SyncEngine } from '../../src/sync/types';
+import { FakeServer, product } from './support/fakeServer';
+import { makeEngine, uniqueDbName } from './support/setup';
+
+/** Web Locks as one browser grants them: exclusive per name, queued, abortable, released with the tab. */
+class FakeLocks {
+  private held = new Set<string>();
+  private waiting = new Map<string, (() => void)[]>();
+
+  request(
+    name: string,
+    options: { signal?: AbortSignal },
+    callback: (lock: unknown) => Promise<unknown>,
+  ): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const run = () => {
+        this.held.add(name);
+        callback({ name })
+          .then(resolve, reject)
+          .finally(() => {
+            this.held.delete(name);
+            this.waiting.get(name)?.shift()?.();
+          });
+      };
+      if (!this.held.has(name)) return run();
+      const queue = this.waiting.get(name) ?? [];
+      queue.push(run);
+      this.waiting.set(name, queue);
+      options.signal?.addEventListener('abort', () => {
+        const i = queue.indexOf(run);
+        if (i >= 0) queue.splice(i, 1);
+        reject(new DOMException('aborted', 'AbortError'));
+      });
+    });
+  }
+}
+
+let server: FakeServer;
+const engines: SyncEngine[] = [];
+
+beforeEach(() => {
+  server = new FakeServer();
+  server.seed('product', [product('p1', 'Soup', 450)]);
+});
+
+afterEach(async () => {
+  await Promise.all(engines.splice(0).map((e) => e.stop()));
+});
+
+/** Two tabs of one browser: same database, same locks, real BroadcastChannel. */
+async function twoTabs() {
+  const locks = new FakeLocks() as unknown as Pick<LockManager, 'request'>;
+  const dbName = uniqueDbName();
+  const options = { dbName, locks, BroadcastChannel, resources: ['product' as const] };
+  const first = makeEngine(server, options);
+  const second = makeEngine(server, options);
+  engines.push(first, second);
+  await first.start();
+  await second.start();
+  return { first, second };
+}
+
+describe('one event stream per browser', () => {
+  it('only the leader tab opens an EventSource; the other tab gets every event relayed', async () => {
+    const { first, second } = await twoTabs();
+    expect(first.connection.getState().isLeader).toBe(true);
+    expect(second.connection.getState().isLeader).toBe(false);
+    expect(server.streams.size).toBe(1);
+    await vi.waitFor(() => expect(second.connection.getState().state).toBe('online'));
+    server.commit('product', 'updated', product('p1', 'Soup', 480));
+    await vi.waitFor(() => expect(second.stores.product.getState().byId.p1?.priceCents).toBe(480));
+    expect(first.stores.product.getState().byId.p1?.priceCents).toBe(480);
+    expect(server.count('GET', '/api/sync/changes')).toBe(0);
+  });
+
+  it('when the leader tab closes, the other tab takes over the stream where it left off', async () => {
+    const { first, second } = await twoTabs();
+    const seen = server.commit('product', 'updated', product('p1', 'Soup', 460));
+    await vi.waitFor(() => expect(second.stores.product.getState().lastVersion).toBe(2));
+    await first.stop();
+    engines.splice(engines.indexOf(first), 1);
+    await vi.waitFor(() => expect(second.connection.getState().isLeader).toBe(true));
+    await vi.waitFor(() => expect(second.connection.getState().state).toBe('online'));
+    expect(server.streams.size).toBe(1);
+    const [stream] = [...server.streams];
+    expect(stream?.url).toContain(`lastEventId=${encodeURIComponent(`${seen.epoch}/${seen.version}`)}`);
+    server.commit('product', 'created', product('p2', 'Bread', 300));
+    await vi.waitFor(() =>
+      expect(second.stores.product.getState().items.map((i) => i.id)).toEqual(['p1', 'p2']),
+    );
+  });
+
+  it('a follower hears when the leader loses the stream', async () => {
+    const { second } = await twoTabs();
+    await vi.waitFor(() => expect(second.connection.getState().state).toBe('online'));
+    server.goDown();
+    await vi.waitFor(() => expect(second.connection.getState().state).toBe('offline'));
+    server.goUp();
+    await vi.waitFor(() => expect(second.connection.getState().state).toBe('online'));
+  });
+});
