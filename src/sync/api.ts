@@ -3,6 +3,8 @@
  * of its body so the sync log can say what each decision downloaded; every failure comes
  * back as a SyncError carrying the server's code and message (or `network_error`).
  */
+
+import { newId } from '../shared/ids';
 import {
   type ApiErrorBody,
   type ChangesResponse,
@@ -159,7 +161,7 @@ export function createApi(options: ApiOptions = {}): SyncApi {
 
   function writeHeaders(opts: WriteOptions | undefined): Record<string, string> {
     const h: Record<string, string> = {
-      [HEADERS.idempotencyKey]: opts?.idempotencyKey ?? crypto.randomUUID(),
+      [HEADERS.idempotencyKey]: opts?.idempotencyKey ?? newId(),
     };
     if (opts?.ifMatch !== undefined && opts.ifMatch !== null) h[HEADERS.ifMatch] = String(opts.ifMatch);
     return h;

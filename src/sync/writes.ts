@@ -3,6 +3,8 @@
  * ordinary event carrying the new version: applied if it is exactly the next version,
  * a duplicate if the stream got there first — no pending ids, no suppression window.
  */
+
+import { newId } from '../shared/ids';
 import type { SyncEvent } from '../shared/protocol';
 import type { Item, ResourceFields, ResourceName } from '../shared/resources';
 import { errorInfo, type SyncApi } from './api';
@@ -51,7 +53,7 @@ export function createWriteActions<R extends ResourceName>(
 
   return {
     async create(fields: ResourceFields[R] & { id?: string; pin?: string }, options?: WriteOptions) {
-      const body: Record<string, unknown> = { ...fields, id: fields.id ?? crypto.randomUUID() };
+      const body: Record<string, unknown> = { ...fields, id: fields.id ?? newId() };
       const id = String(body.id);
       const item = await write('create', id, () => deps.api.create(resource, body, options));
       await echo('created', item.id, item.version, item);

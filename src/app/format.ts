@@ -1,0 +1,42 @@
+/** Display formats shared by the screens. */
+
+const money = new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+/** Integer minor units as a decimal amount ("12.50"); no currency symbol, the venue knows its own. */
+export function formatCents(cents: number): string {
+  return money.format(cents / 100);
+}
+
+/** A signed price delta for attribute options ("+0.50", "−1.00"); empty for zero. */
+export function formatDelta(cents: number): string {
+  if (cents === 0) return '';
+  return `${cents > 0 ? '+' : '−'}${formatCents(Math.abs(cents))}`;
+}
+
+/** How long ago, in words that fit a status bar ("just now", "3 min ago", "2 h ago"). */
+export function formatAge(since: number, now: number): string {
+  const seconds = Math.max(0, Math.round((now - since) / 1000));
+  if (seconds < 45) return 'just now';
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 48) return `${hours} h ago`;
+  return `${Math.round(hours / 24)} days ago`;
+}
+
+/** "10:42:07" for log lines. */
+export function formatClock(at: number): string {
+  return new Date(at).toLocaleTimeString(undefined, { hour12: false });
+}
+
+export const WEEKDAY_NAMES = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
+
+/** A field or enum name as a label: "priceCents" → "Price", "categoryId" → "Category", "dining_table" → "Dining table". */
+export function humanize(name: string): string {
+  const words = name
+    .replace(/(Cents|Ids?)$/, '')
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .replace(/_/g, ' ')
+    .toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}

@@ -1,0 +1,75 @@
+/**
+ * React bindings to the engine's Zustand stores. Selectors return store-owned values
+ * (arrays, records) so components re-render only when that slice changes.
+ */
+import { useEffect, useMemo, useState } from 'react';
+import { useStore } from 'zustand';
+import type { Item, ResourceName } from '../shared/resources';
+import { useResource } from '../sync';
+import type { ConnectionState, ResourceState } from '../sync/types';
+import { engine } from './engine';
+
+/** One slice of a resource type's store. */
+export function useResourceState<R extends ResourceName, T>(
+  resource: R,
+  selector: (state: ResourceState<R>) => T,
+): T {
+  return useResource(engine.stores[resource], selector);
+}
+
+/** The type's items, in the store's order. */
+export function useItems<R extends ResourceName>(resource: R): Item<R>[] {
+  return useResourceState(resource, (s) => s.items);
+}
+
+/** The type's items by id. */
+export function useById<R extends ResourceName>(resource: R): Record<string, Item<R>> {
+  return useResourceState(resource, (s) => s.byId);
+}
+
+/** Ids a remote change touched in the last moments: those rows flash. */
+export function useRecentlyChanged(resource: ResourceName): Record<string, number> {
+  return useResourceState(resource, (s) => s.recentlyChanged);
+}
+
+/** True while the type has never been loaded (not from IndexedDB, not from the server). */
+export function useIsLoading(resource: ResourceName): boolean {
+  return useResourceState(resource, (s) => !s.isLoaded);
+}
+
+/** Items sorted by sortOrder when they have one, then by name. */
+export function useSortedItems<R extends ResourceName>(resource: R): Item<R>[] {
+  const items = useItems(resource);
+  return useMemo(() => [...items].sort(byDisplayOrder), [items]);
+}
+
+/** Items A-Z by name: for finding one in a long list (Manage, pickers). */
+export function useItemsByName<R extends ResourceName>(resource: R): Item<R>[] {
+  const items = useItems(resource);
+  return useMemo(() => [...items].sort((a, b) => a.name.localeCompare(b.name)), [items]);
+}
+
+/** Display order of any item: `sortOrder` where the type has one, then name. */
+export function byDisplayOrder(a: { name: string }, b: { name: string }): number {
+  const order = (item: object) =>
+    'sortOrder' in item && typeof item.sortOrder === 'number' ? item.sortOrder : 0;
+  return order(a) - order(b) || a.name.localeCompare(b.name);
+}
+
+export function useConnection(): {
+  state: ConnectionState;
+  epoch: string | null;
+  lastSyncedAt: number | null;
+} {
+  return useStore(engine.connection);
+}
+
+/** The current time, refreshed every `intervalMs` (prices and "data from" labels move with it). */
+export function useNow(intervalMs: number): number {
+  const [now, setNow] = useState(Date.now);
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), intervalMs);
+    return () => clearInterval(timer);
+  }, [intervalMs]);
+  return now;
+}
