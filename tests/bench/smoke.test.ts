@@ -1,0 +1,33 @@
+/**
+ * The benchmarks' smoke run: every benchmark at the smallest size against the real server
+ * and Chromium, so they never rot. It checks that each produced well-formed, finite
+ * figures; it does not check the targets (those are goals for `npm run bench`).
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Figure } from './lib/figures';
+import { BENCHMARKS } from './lib/registry';
+import { runBenchmarks } from './lib/runner';
+import { removeAllDataDirs } from './lib/seed';
+
+const KEYS = ['baseline', 'met', 'name', 'ratio', 'target', 'unit', 'value'];
+
+describe('benchmarks at --size smoke', () => {
+  afterAll(removeAllDataDirs);
+
+  for (const bench of BENCHMARKS)
+    it(`${bench.name} produces finite figures in the --out shape`, { timeout: 90_000 }, async () => {
+      const [outcome] = await runBenchmarks([bench], 'smoke', () => undefined);
+      expect(outcome!.error).toBeNull();
+      expect(outcome!.results.length).toBeGreaterThan(0);
+      for (const { figure } of outcome!.results) {
+        const f: Figure = JSON.parse(JSON.stringify(figure));
+        expect(Object.keys(f).sort()).toEqual(KEYS);
+        expect(f.name.startsWith(bench.name)).toBe(true);
+        expect(Number.isFinite(f.value)).toBe(true);
+        expect(f.unit).not.toBe('');
+        if (f.baseline !== null) expect(Number.isFinite(f.baseline)).toBe(true);
+        if (f.target !== null) expect(typeof f.met).toBe('boolean');
+        else expect(f.met).toBeNull();
+      }
+    });
+});
