@@ -32,6 +32,11 @@ export function useRecentlyChanged(resource: ResourceName): Record<string, numbe
   return useResourceState(resource, (s) => s.recentlyChanged);
 }
 
+/** Ids with a change not yet settled by the server, and where that change stands. */
+export function usePending(resource: ResourceName): ResourceState['pending'] {
+  return useResourceState(resource, (s) => s.pending);
+}
+
 /** True while the type has never been loaded (not from IndexedDB, not from the server). */
 export function useIsLoading(resource: ResourceName): boolean {
   return useResourceState(resource, (s) => !s.isLoaded);
@@ -60,6 +65,7 @@ export function useConnection(): {
   state: ConnectionState;
   epoch: string | null;
   lastSyncedAt: number | null;
+  isLeader: boolean;
 } {
   return useStore(engine.connection);
 }

@@ -5,7 +5,7 @@
  */
 import Dexie, { type DexieOptions, type Table } from 'dexie';
 import { type Item, RESOURCE_NAMES, type ResourceName } from '../shared/resources';
-import type { SyncLogEntry } from './types';
+import type { OutboxEntry, SyncLogEntry } from './types';
 
 /** The database name of the contract; tests pass their own to stay isolated. */
 export const DEFAULT_DB_NAME = 'red-coral';
@@ -19,6 +19,9 @@ export interface SyncMetaRow {
   /** When the server last confirmed this copy (ms); lets the app show the data's age offline. */
   syncedAt?: number;
 }
+
+/** A stored outbox entry; `seq` is assigned by IndexedDB when it is added. */
+export type OutboxRow = Omit<OutboxEntry, 'seq'> & { seq?: number };
 
 /** A persisted sync log entry; `id` orders entries across tabs and restarts. */
 export type SyncLogRow = Omit<SyncLogEntry, 'seq'> & { id?: number };
@@ -37,17 +40,22 @@ export class SyncDatabase extends Dexie {
   // `declare` so class-field semantics do not shadow the tables Dexie defines.
   declare readonly sync_meta: Table<SyncMetaRow, ResourceName>;
   declare readonly sync_log: Table<SyncLogRow, number>;
+  declare readonly outbox: Table<OutboxRow, number>;
 
   constructor(name: string = DEFAULT_DB_NAME, options?: DexieOptions) {
     super(name, options);
     // Schema history. Never edit a released version: add `this.version(n + 1).stores({...})`
     // listing only new or changed tables (null deletes one), with `.upgrade(tx => ...)` when
-    // rows must be rewritten. The outbox of offline writes arrives as version 2.
+    // rows must be rewritten.
     this.version(1).stores({
       ...Object.fromEntries(RESOURCE_NAMES.map((r) => [r, 'id'])),
       sync_meta: 'resource',
       sync_log: '++id',
     });
+    // Version 2 adds the outbox of offline writes (docs/OUTBOX.md). Migration: a new, empty
+    // table; no existing row changes, so a device upgrading keeps its data and syncs on.
+    // Entries are read whole and in `seq` order, so no index beyond the key is needed.
+    this.version(2).stores({ outbox: '++seq' });
   }
 
   /** The item table of one type. */

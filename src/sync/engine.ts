@@ -14,6 +14,7 @@ import {
   joinEventStream,
   type StreamSignal,
 } from './eventStream';
+import { createOutboxService } from './outboxService';
 import { checkAndRepair, serializeChecks } from './reconnect';
 import { createRegistry } from './registry';
 import type { ResourceController } from './resourceStore';
@@ -47,6 +48,8 @@ export interface SyncEngineOptions {
   /** How long remotely changed ids stay highlighted (ms, default 2000). */
   highlightMs?: number;
   logCapacity?: number;
+  /** Backoff of the outbox sender after a transient failure (ms, by consecutive failures). */
+  outboxRetryDelaysMs?: number[];
 }
 
 export function createSyncEngine(options: SyncEngineOptions = {}): SyncEngine {
@@ -82,9 +85,23 @@ export function createSyncEngine(options: SyncEngineOptions = {}): SyncEngine {
       );
     },
   });
+  const channelClass =
+    options.BroadcastChannel !== undefined ? options.BroadcastChannel : (globalThis.BroadcastChannel ?? null);
+  const outbox = createOutboxService({
+    name,
+    db: () => storage.db(),
+    api,
+    log,
+    // Other tabs only learn of queued writes where tabs coordinate at all.
+    BroadcastChannel: options.locks === null ? null : channelClass,
+    isLeader: () => connection.store.getState().isLeader,
+    controller: (resource) => registry.get(resource),
+    retryDelaysMs: options.outboxRetryDelaysMs,
+  });
   const registry = createRegistry({
     api,
     log,
+    outbox: outbox.link,
     db: () => storage.db(),
     requestCheck: (reason) => void checks.check(reason),
     onStorageError: (resource, error) => storage.failed(resource, error),
@@ -107,6 +124,10 @@ export function createSyncEngine(options: SyncEngineOptions = {}): SyncEngine {
       };
       const outcome = await checkAndRepair({ api, log, controllers: active, onStatus }, reason);
       if (outcome === 'ok') await confirmSynced();
+      // The server answers: reopen a stream the browser gave up on rather than wait for the probe.
+      if (outcome === 'ok') stream?.reconnectIfClosed();
+      // The server answers: replay what was queued meanwhile (network back, SW message, start).
+      if (outcome === 'ok') void outbox.controls.flush(`check ok (${reason})`);
       if (outcome === 'offline' && connection.phase() !== 'open') connection.setPhase('closed');
     });
   });
@@ -175,15 +196,14 @@ export function createSyncEngine(options: SyncEngineOptions = {}): SyncEngine {
         : undefined,
       name,
       locks: options.locks !== undefined ? options.locks : (g.navigator?.locks ?? null),
-      BroadcastChannel:
-        options.BroadcastChannel !== undefined
-          ? options.BroadcastChannel
-          : (globalThis.BroadcastChannel ?? null),
+      BroadcastChannel: channelClass,
       staleAfterMs: options.staleStreamMs ?? 45_000,
       onSignal,
       onLeader: (isLeader) => {
         connection.store.setState({ isLeader });
-        if (isLeader) log.add({ kind: 'leader', message: 'this tab holds the event stream' });
+        if (!isLeader) return;
+        log.add({ kind: 'leader', message: 'this tab holds the event stream and sends the outbox' });
+        void outbox.controls.flush('this tab became the leader');
       },
       onFault: (message) => log.add({ kind: 'fault', message }),
     });
@@ -217,12 +237,15 @@ export function createSyncEngine(options: SyncEngineOptions = {}): SyncEngine {
   return {
     stores: registry.stores,
     connection: connection.store,
+    outbox: outbox.controls,
     log: log.store,
     async start() {
       if (started) return;
       started = true;
       connection.resume();
       await storage.open();
+      // Queued writes first: hydrated stores show them over the stored server state.
+      await outbox.start();
       await Promise.all(
         RESOURCE_NAMES.map((r) =>
           registry
@@ -245,6 +268,7 @@ export function createSyncEngine(options: SyncEngineOptions = {}): SyncEngine {
       stream = null;
       connection.stop();
       await checks.running();
+      await outbox.stop();
       await storage.settled();
       await Promise.all(RESOURCE_NAMES.map((r) => registry.get(r).idle()));
       registry.dispose();

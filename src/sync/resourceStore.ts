@@ -11,6 +11,7 @@ import { errorInfo, type SyncApi, SyncError } from './api';
 import { clearType, commitType, readType, type SyncDatabase } from './db';
 import { Draft, type LocalCopy, localCopyOf } from './draft';
 import { createHighlighter } from './highlight';
+import { type Acknowledged, Layers, pendingIds } from './overlay';
 import {
   applyBatch,
   type Incoming,
@@ -21,7 +22,7 @@ import {
 } from './rules';
 import type { SyncLog } from './syncLog';
 import type { ResourceActions, ResourceState, ResourceStore, SyncLogEntry } from './types';
-import { createWriteActions } from './writes';
+import { createWriteActions, type OutboxLink } from './writes';
 
 export type { ReloadKind, VerifyTarget } from './rules';
 
@@ -36,6 +37,8 @@ export interface ResourceStoreDeps {
   onStorageError: (resource: ResourceName, error: unknown) => void;
   /** Whether the event stream is open, so the events behind an own write will come. */
   isLive: () => boolean;
+  /** Where writes go, and whose unsettled entries are laid over this store's items. */
+  outbox: OutboxLink;
   /** How long a remotely changed id stays in `recentlyChanged` (ms). */
   highlightMs?: number;
   now?: () => number;
@@ -52,8 +55,11 @@ export interface ResourceController<R extends ResourceName = ResourceName> {
   reload(kind: ReloadKind, why: string): Promise<void>;
   /** Writes the in-memory copy to (a reopened) IndexedDB when the server cannot be reached. */
   persistMemory(): Promise<void>;
-  /** Resolves once every queued event is applied. */
-  idle(): Promise<void>;
+  idle(): Promise<void> /* once every queued event is applied */;
+  /** The server answered an own write: apply it, shown until the stream's copy arrives. */
+  acknowledge(answer: Acknowledged<R>): Promise<void>;
+  /** The item as the server last told this device, without pending changes. */
+  serverItem(id: string): Item<R> | undefined;
   dispose(): void;
 }
 
@@ -67,6 +73,11 @@ export function createResourceStore<R extends ResourceName>(
   const now = deps.now ?? Date.now;
   const empty = (): LocalCopy<R> => ({ items: new Map(), lastVersion: 0, epoch: null, digest: EMPTY_DIGEST });
   let local = empty();
+  /** This type's outbox entries and own answers, laid over the server's copy when published. */
+  const layers = new Layers<R>();
+  layers.setEntries(deps.outbox.entries().filter((e) => e.resource === resource));
+  /** Whether the published items had changes laid over them. */
+  let layered = false;
   let queue: (Incoming<R> & { done: () => void })[] = [];
   let held: SyncEvent<R>[] = [];
   let flushScheduled = false;
@@ -91,6 +102,7 @@ export function createResourceStore<R extends ResourceName>(
     epoch: null,
     digest: EMPTY_DIGEST,
     recentlyChanged: {},
+    pending: pendingIds(layers.entries),
     async fetchAll(force = false) {
       if (get().isLoaded && !force) return;
       const kind = force ? 'full_refresh' : 'snapshot';
@@ -99,7 +111,7 @@ export function createResourceStore<R extends ResourceName>(
     },
     applySync: (event) => enqueue(event, false),
     checkVersion: (serverVersion) => serverVersion !== get().lastVersion,
-    getById: (id) => local.items.get(id),
+    getById: (id) => get().byId[id],
     clear: () =>
       exclusive(async () => {
         const db = deps.db();
@@ -110,30 +122,38 @@ export function createResourceStore<R extends ResourceName>(
     ...createWriteActions(resource, {
       api: deps.api,
       log: deps.log,
+      outbox: deps.outbox,
       current: () => local,
+      shown: (id) => get().byId[id],
       enqueueOwn: (event) => enqueue(event, true),
     }),
   }));
   const highlighter = createHighlighter(store, deps.highlightMs ?? 2000, now);
 
-  /** Makes a committed copy the store's state. */
+  /** Makes a committed copy the store's state, with this device's unsettled writes laid over it. */
   function publish(next: LocalCopy<R>, loaded = true): void {
-    // Same items (a new epoch adopted): keep the arrays so lists do not re-render.
-    const sameItems = next.items === local.items && store.getState().isLoaded;
+    const view = layers.view(next);
+    // Same items (a new epoch adopted, nothing laid over): keep the arrays so lists do not re-render.
+    const same = view === next.items && next.items === local.items && store.getState().isLoaded && !layered;
+    layered = view !== next.items;
     local = next;
     store.setState({
-      ...(sameItems
+      ...(same
         ? {}
-        : {
-            items: [...next.items.values()],
-            byId: Object.fromEntries(next.items) as Record<string, Item<R>>,
-          }),
+        : { items: [...view.values()], byId: Object.fromEntries(view) as Record<string, Item<R>> }),
       lastVersion: next.lastVersion,
       epoch: next.epoch,
       digest: next.digest,
       isLoaded: loaded,
     });
   }
+
+  /** The outbox changed: lay this type's entries over again when they differ. */
+  const unsubscribe = deps.outbox.subscribe(() => {
+    if (!layers.setEntries(deps.outbox.entries().filter((e) => e.resource === resource))) return;
+    store.setState({ pending: pendingIds(layers.entries) });
+    publish(local, store.getState().isLoaded);
+  });
 
   /** Writes the draft to IndexedDB, then to memory; false (and nothing changed) when storage failed. */
   async function commit(draft: Draft<R>): Promise<boolean> {
@@ -242,11 +262,8 @@ export function createResourceStore<R extends ResourceName>(
         if (!meta) return;
         const copy = localCopyOf(items, meta.lastVersion, meta.epoch);
         // Keep the digest of what is really stored: the check then reloads a damaged copy.
-        if (copy.digest !== meta.digest)
-          log({
-            kind: 'storage_error',
-            message: `stored items hash to ${copy.digest}, meta says ${meta.digest}`,
-          });
+        const damaged = `stored items hash to ${copy.digest}, meta says ${meta.digest}`;
+        if (copy.digest !== meta.digest) log({ kind: 'storage_error', message: damaged });
         publish(copy);
         const message = `${items.length} item(s) at v${meta.lastVersion} from IndexedDB`;
         log({ kind: 'hydrated', message, version: meta.lastVersion });
@@ -263,6 +280,18 @@ export function createResourceStore<R extends ResourceName>(
         await exclusive(flush);
       } while (queue.length > 0 || flushScheduled);
     },
-    dispose: () => highlighter.dispose(),
+    async acknowledge({ seq, action, id, version, data }) {
+      const epoch = await exclusive(async () => {
+        layers.acknowledge({ seq, action, id, version, data }, local.epoch);
+        publish(local, store.getState().isLoaded);
+        return local.epoch;
+      });
+      if (epoch !== null) await enqueue({ epoch, resource, action, id, version, data }, true);
+    },
+    serverItem: (id) => local.items.get(id),
+    dispose: () => {
+      unsubscribe();
+      highlighter.dispose();
+    },
   };
 }

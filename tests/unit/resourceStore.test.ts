@@ -289,7 +289,7 @@ describe('writes', () => {
     expect(failure).toBeInstanceOf(SyncError);
     expect((failure as SyncError).info).toMatchObject({ code: 'precondition_failed', status: 412 });
     expect(server.requests.at(-1)?.headers.get('if-match')).toBe('1');
-    expect(kinds(setup.log.store.getState().entries)).toContain('write_failed');
+    expect(kinds(setup.log.store.getState().entries)).toContain('write_conflict');
   });
 
   it('validation errors reach the caller with the server code and message', async () => {

@@ -13,18 +13,21 @@ import {
   type ResourceFields,
   type ResourceName,
 } from '../../shared/resources';
-import type { ResourceStore } from '../../sync/types';
+import type { QueuedWrite, ResourceStore } from '../../sync/types';
 import { toErrorInfo } from '../api';
 import { engine } from '../engine';
 import { navigate } from '../router';
 import { type Feedback, feedbackFor, placeIssues } from './errors';
 import { FieldEditor } from './FieldEditor';
 import { defaultsOf, fieldsOf, renderedPaths } from './fields';
+import { dismissShown, type Outcome, outcomeOf } from './outcome';
 
 type Draft = Record<string, unknown>;
 /** What `create` takes, for any type: the schema-checked draft is one of these. */
 type CreateFields = ResourceFields[ResourceName] & { id: string; pin?: string };
 const NO_FEEDBACK: Feedback = { fields: {}, banner: null };
+/** A change that waits in the outbox: the person must know it is kept, and not yet on the server. */
+const QUEUED = 'Saved on this device. It will be sent to the server when the connection is back.';
 
 /** The type's store with its item type erased: the form is generic over all ten types. */
 function storeOf(resource: ResourceName): ResourceStore {
@@ -94,6 +97,7 @@ export function ResourceForm({ resource, item }: { resource: ResourceName; item:
     }
     const data = parsed.data as Draft;
     const withPin = hasPin && pin !== '' ? { pin } : {};
+    const store = storeOf(resource).getState();
     setBusy(true);
     try {
       if (item) {
@@ -107,16 +111,22 @@ export function ResourceForm({ resource, item }: { resource: ResourceName; item:
           return;
         }
         // If-Match on the version the form was opened at: a change made meanwhile answers 412.
-        const stored = await storeOf(resource)
-          .getState()
-          .update(item.id, patch, { ifMatch: baseVersion, idempotencyKey: newId() });
-        setBaseVersion(stored.version);
-        setSaved(`Saved ${stored.name}.`);
+        const options = { ifMatch: baseVersion || null };
+        if (patch.pin) {
+          const stored = await store.update(item.id, patch, options);
+          setBaseVersion(stored.version);
+          setSaved(`Saved ${stored.name}.`);
+        } else {
+          const outcome = await settle(await store.queueUpdate(item.id, patch, options));
+          if (outcome === null) return;
+          if (outcome.kind === 'saved' && outcome.value) setBaseVersion(outcome.value.version);
+          setSaved(outcome.kind === 'saved' ? `Saved ${outcome.value?.name ?? item.name}.` : QUEUED);
+        }
       } else {
-        const stored = await storeOf(resource)
-          .getState()
-          .create({ ...data, ...withPin, id: newId() } as CreateFields, { idempotencyKey: newId() });
-        navigate({ screen: 'manage', resource, itemId: stored.id });
+        const fields = { ...data, ...withPin, id: newId() } as CreateFields;
+        if (fields.pin) await store.create(fields);
+        else if ((await settle(await store.queueCreate(fields))) === null) return;
+        navigate({ screen: 'manage', resource, itemId: fields.id });
       }
       setFeedback(NO_FEEDBACK);
       setPin('');
@@ -127,11 +137,30 @@ export function ResourceForm({ resource, item }: { resource: ResourceName; item:
     }
   };
 
+  /** Waits for the entry's outcome; a refusal is shown beside the fields (null: stop here). */
+  const settle = async <T,>(queued: QueuedWrite<T>): Promise<Outcome<T> | null> => {
+    const outcome = await outcomeOf(queued);
+    if (outcome.kind !== 'refused') return outcome;
+    fail(outcome.error);
+    await dismissShown(queued.entry.seq);
+    return null;
+  };
+
   const remove = async () => {
     if (!item) return;
     setBusy(true);
     try {
-      await storeOf(resource).getState().remove(item.id, { idempotencyKey: newId() });
+      if (
+        (await settle(
+          await storeOf(resource)
+            .getState()
+            .queueRemove(item.id, { ifMatch: baseVersion || null }),
+        )) === null
+      ) {
+        setBusy(false);
+        setConfirmingDelete(false);
+        return;
+      }
       navigate({ screen: 'manage', resource });
     } catch (error) {
       fail(error);

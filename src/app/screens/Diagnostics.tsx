@@ -6,6 +6,7 @@ import { useState } from 'react';
 import { useStore } from 'zustand';
 import { RESOURCES } from '../../shared/resources';
 import { toErrorInfo } from '../api';
+import { PendingChanges, useOutboxEntries } from '../components/PendingChanges';
 import { engine } from '../engine';
 import { formatClock } from '../format';
 import { useConnection, useNow } from '../hooks';
@@ -23,6 +24,7 @@ function downloadLog(): void {
 export function DiagnosticsScreen() {
   const connection = useConnection();
   const entries = useStore(engine.log, (s) => s.entries);
+  const outbox = useOutboxEntries();
   // Diagnostics are read on demand; the log and a slow tick decide when to read again.
   useNow(5_000);
   const rows = engine.diagnostics();
@@ -124,6 +126,13 @@ export function DiagnosticsScreen() {
           </tbody>
         </table>
       </div>
+      <h2>Outbox</h2>
+      <p className="muted" data-testid="outbox-count">
+        {outbox.length === 0
+          ? 'Empty: every change made on this device has reached the server.'
+          : `${outbox.length} entr${outbox.length === 1 ? 'y' : 'ies'}; this tab ${connection.isLeader ? 'sends them' : 'leaves sending to the leader tab'}.`}
+      </p>
+      <PendingChanges />
       <h2>Sync log</h2>
       <ol className="log" aria-label="Sync log">
         {[...entries].reverse().map((e) => (

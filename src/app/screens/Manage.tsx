@@ -5,8 +5,9 @@
 import { useEffect, useRef, useState } from 'react';
 import { type Item, RESOURCE_NAMES, RESOURCES, type ResourceName } from '../../shared/resources';
 import { EmptyState } from '../components/EmptyState';
+import { PendingChanges } from '../components/PendingChanges';
 import { formatCents } from '../format';
-import { useIsLoading, useItemsByName, useRecentlyChanged, useSortedItems } from '../hooks';
+import { useIsLoading, useItemsByName, usePending, useRecentlyChanged, useSortedItems } from '../hooks';
 import { ResourceForm } from '../manage/ResourceForm';
 import { type Route, routeHref } from '../router';
 import { mayWrite, useSession } from '../session';
@@ -21,9 +22,18 @@ function summaryOf(item: Item): string {
   return parts.join(' · ');
 }
 
+/** What a row with an unsettled change says: shown locally, or refused and back to the server's. */
+const PENDING_BADGE = {
+  pending: 'Pending',
+  sending: 'Sending',
+  conflict: 'Conflict',
+  failed: 'Not saved',
+} as const;
+
 function ItemList({ resource, selectedId }: { resource: ResourceName; selectedId: string | undefined }) {
   const items = useItemsByName(resource);
   const changed = useRecentlyChanged(resource);
+  const pending = usePending(resource);
   const loading = useIsLoading(resource);
   const [query, setQuery] = useState('');
   const listRef = useRef<HTMLUListElement>(null);
@@ -52,19 +62,24 @@ function ItemList({ resource, selectedId }: { resource: ResourceName; selectedId
       </div>
       {shown.length === 0 && <EmptyState loading={loading}>No {plural.toLowerCase()} found.</EmptyState>}
       <ul className="rows" ref={listRef}>
-        {shown.map((item) => (
-          <li key={item.id}>
-            <a
-              className={`row row--link${item.id in changed ? ' flash' : ''}`}
-              href={routeHref({ screen: 'manage', resource, itemId: item.id })}
-              aria-current={item.id === selectedId ? 'true' : undefined}
-              data-item-id={item.id}
-            >
-              <span className="row__title">{item.name}</span>
-              <span className="row__meta">{summaryOf(item)}</span>
-            </a>
-          </li>
-        ))}
+        {shown.map((item) => {
+          const state = pending[item.id];
+          return (
+            <li key={item.id}>
+              <a
+                className={`row row--link${item.id in changed ? ' flash' : ''}${state ? ' row--pending' : ''}`}
+                href={routeHref({ screen: 'manage', resource, itemId: item.id })}
+                aria-current={item.id === selectedId ? 'true' : undefined}
+                data-item-id={item.id}
+                data-pending={state}
+              >
+                <span className="row__title">{item.name}</span>
+                {state && <span className={`badge badge--${state}`}>{PENDING_BADGE[state]}</span>}
+                <span className="row__meta">{summaryOf(item)}</span>
+              </a>
+            </li>
+          );
+        })}
       </ul>
     </div>
   );
@@ -73,7 +88,12 @@ function ItemList({ resource, selectedId }: { resource: ResourceName; selectedId
 function Editor({ resource, itemId }: { resource: ResourceName; itemId: string }) {
   const items = useSortedItems(resource);
   const loading = useIsLoading(resource);
-  const item = itemId === 'new' ? null : (items.find((i) => i.id === itemId) ?? undefined);
+  const pending = usePending(resource);
+  const found = itemId === 'new' ? null : items.find((i) => i.id === itemId);
+  // A delete waiting for the server hides the item, but the form stays to show a refusal.
+  const last = useRef(found);
+  if (found !== undefined) last.current = found;
+  const item = found !== undefined ? found : pending[itemId] ? last.current : undefined;
   return (
     <div className="manage__editor">
       <a className="button button--quiet manage__back" href={routeHref({ screen: 'manage', resource })}>
@@ -115,6 +135,7 @@ export function ManageScreen({ route }: { route: Route }) {
       <div className="screen__header">
         <h1 id="manage-title">Manage</h1>
       </div>
+      <PendingChanges />
       {writable.length > 0 && (
         <nav className="chips" aria-label="Resource types">
           {writable.map((r) => (

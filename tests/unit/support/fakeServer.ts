@@ -230,7 +230,8 @@ export class FakeServer {
     const key = headers.get('idempotency-key');
     if (key && this.idempotent.has(key)) return this.idempotent.get(key)!.clone();
     const answer = this.crud(resource, req.method, id ? decodeURIComponent(id) : undefined, init, headers);
-    if (key && req.method !== 'GET') this.idempotent.set(key, answer.clone());
+    // Like the real server, only successful answers are kept: an error is re-evaluated on retry.
+    if (key && req.method !== 'GET' && answer.ok) this.idempotent.set(key, answer.clone());
     return answer;
   }
 

@@ -8,7 +8,12 @@ import type { ResourceName } from '../../../src/shared/resources';
 import { createApi } from '../../../src/sync/api';
 import { SyncDatabase } from '../../../src/sync/db';
 import { createSyncEngine, type SyncEngineOptions } from '../../../src/sync/engine';
-import { createResourceStore, type ResourceStoreDeps } from '../../../src/sync/resourceStore';
+import { createOutboxService } from '../../../src/sync/outboxService';
+import {
+  createResourceStore,
+  type ResourceController,
+  type ResourceStoreDeps,
+} from '../../../src/sync/resourceStore';
 import { createSyncLog } from '../../../src/sync/syncLog';
 import type { SyncEngine, SyncLogEntry } from '../../../src/sync/types';
 import { FAKE_ORIGIN, type FakeServer } from './fakeServer';
@@ -42,7 +47,7 @@ export function makeEngine(server: FakeServer, options: SyncEngineOptions = {}):
   });
 }
 
-/** One store on the fake server with spies for what it asks of the engine. */
+/** One store on the fake server with spies for what it asks of the engine, and its own outbox. */
 export function makeStore<R extends ResourceName>(
   server: FakeServer,
   resource: R,
@@ -50,17 +55,31 @@ export function makeStore<R extends ResourceName>(
 ) {
   const db = openTestDb();
   const log = createSyncLog();
+  const api = createApi({ baseUrl: FAKE_ORIGIN, fetch: server.fetch });
+  let controller: ResourceController<R> | null = null;
+  const outbox = createOutboxService({
+    name: db.name,
+    db: () => db,
+    api,
+    log,
+    BroadcastChannel: null,
+    isLeader: () => true,
+    // The one store of this setup answers for every type the sender asks about.
+    controller: <T extends ResourceName>() => controller as unknown as ResourceController<T>,
+  });
   const deps = {
-    api: createApi({ baseUrl: FAKE_ORIGIN, fetch: server.fetch }),
+    api,
     db: () => db,
     log,
     requestCheck: vi.fn<(reason: string) => void>(),
     onStorageError: vi.fn<(resource: ResourceName, error: unknown) => void>(),
     isLive: () => true,
+    outbox: outbox.link,
     ...overrides,
   };
-  const controller = createResourceStore(resource, deps);
-  return { controller, store: controller.store, db, log, deps };
+  controller = createResourceStore(resource, deps);
+  const ready = outbox.start();
+  return { controller, store: controller.store, db, log, deps, outbox: outbox.controls, ready };
 }
 
 export function kinds(entries: SyncLogEntry[], resource?: ResourceName): SyncLogEntry['kind'][] {
