@@ -20,7 +20,7 @@ import type { Storage } from './storage/types';
 
 export interface BuildAppOptions {
   storage: Storage;
-  /** This process's epoch (a new UUID per start). */
+  /** The epoch to serve: new per process on SQLite, the deployment's on PostgreSQL (storage/open.ts). */
   epoch: string;
   config?: Partial<AppConfig>;
 }

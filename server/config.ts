@@ -4,6 +4,7 @@
  * instead of waiting on production timings.
  */
 import { resolve } from 'node:path';
+import { StartupError } from './errors';
 
 export interface LockoutConfig {
   /** Wrong PINs from one IP within `windowMs` that trigger a lockout. */
@@ -37,6 +38,12 @@ export interface ServerConfig extends AppConfig {
   port: number;
   host: string;
   dataDir: string;
+  /** postgres:// URL: PostgreSQL storage shared by instances; null: SQLite in dataDir. */
+  databaseUrl: string | null;
+  /** PostgreSQL connections per instance (the LISTEN connection comes on top). */
+  databasePoolSize: number;
+  /** How often each instance re-reads the change log even without a notification. */
+  databasePollMs: number;
   adminPin: string | null;
   noBuild: boolean;
 }
@@ -60,22 +67,36 @@ function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1)
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min)
-    throw new Error(`${name} must be an integer >= ${min}, got "${raw}"`);
+    throw new StartupError(`${name} must be an integer >= ${min}, got "${raw}"`);
   return value;
+}
+
+/** DATABASE_URL when set: only PostgreSQL URLs, so a stray value cannot be misread. */
+function databaseUrl(env: NodeJS.ProcessEnv): string | null {
+  const raw = env.DATABASE_URL;
+  if (raw === undefined || raw === '') return null;
+  if (!/^postgres(ql)?:\/\//.test(raw))
+    throw new StartupError(
+      'DATABASE_URL must be a postgres:// or postgresql:// URL (unset it to use SQLite)',
+    );
+  return raw;
 }
 
 /** The server's settings from environment variables (see docs/SERVER.md). */
 export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): ServerConfig {
   const adminPin = env.RED_CORAL_ADMIN_PIN || null;
   if (adminPin !== null && !/^\d{4,8}$/.test(adminPin))
-    throw new Error('RED_CORAL_ADMIN_PIN must be 4 to 8 digits');
+    throw new StartupError('RED_CORAL_ADMIN_PIN must be 4 to 8 digits');
   const scryptN = intVar(env, 'RED_CORAL_SCRYPT_N', DEFAULT_CONFIG.scryptN, 1024);
-  if ((scryptN & (scryptN - 1)) !== 0) throw new Error('RED_CORAL_SCRYPT_N must be a power of two');
+  if ((scryptN & (scryptN - 1)) !== 0) throw new StartupError('RED_CORAL_SCRYPT_N must be a power of two');
   return {
     ...DEFAULT_CONFIG,
     port: intVar(env, 'PORT', 8080, 0),
     host: env.HOST || '0.0.0.0',
     dataDir: resolve(env.DATA_DIR || './data'),
+    databaseUrl: databaseUrl(env),
+    databasePoolSize: intVar(env, 'RED_CORAL_DB_POOL_SIZE', 10, 2),
+    databasePollMs: intVar(env, 'RED_CORAL_DB_POLL_MS', 1000, 10),
     adminPin,
     noBuild: env.RED_CORAL_NO_BUILD === '1',
     heartbeatMs: intVar(env, 'RED_CORAL_HEARTBEAT_MS', DEFAULT_CONFIG.heartbeatMs, 10),

@@ -56,3 +56,11 @@ export function validationError(error: ZodError, prefix: (string | number)[] = [
 export function fieldError(path: string, message: string): ApiError {
   return new ApiError('validation_failed', `${path}: ${message}`, [{ path, code: 'custom', message }]);
 }
+
+/**
+ * A start-up failure the operator can fix (database unreachable, schema too new): main
+ * prints its one-line message, not a stack trace, and exits non-zero.
+ */
+export class StartupError extends Error {
+  override readonly name = 'StartupError';
+}

@@ -1,17 +1,22 @@
 /**
- * `npm start`: environment → storage → demo seed on a new database → app → listen.
- * Prints the LAN URLs to open on the tablets and, once, the demo staff's PINs.
- * SIGTERM/SIGINT: end event streams, let in-flight writes finish, close the database.
+ * `npm start`: environment → storage (SQLite, or PostgreSQL with DATABASE_URL) → demo
+ * seed on a new database → app → listen. Prints the LAN URLs to open on the tablets and,
+ * once, the demo staff's PINs. SIGTERM/SIGINT: end event streams, let in-flight writes
+ * finish, close the database.
  */
-import { randomUUID } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pino from 'pino';
 import { buildApp } from './app';
 import { loadConfig } from './config';
+import { StartupError } from './errors';
 import { formatStaffSheet, seedDemo } from './seed';
 import { buildAppIfMissing } from './static';
-import { SqliteStorage } from './storage/sqlite';
+import { openStorage } from './storage/open';
+
+/** Exit status after the database's history broke under us: restart me (EX_TEMPFAIL). */
+const EXIT_HISTORY_BROKE = 75;
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -36,40 +41,55 @@ async function main(): Promise<void> {
     }
   }
 
-  const storage = SqliteStorage.open(config.dataDir, { logRetention: config.logRetention });
-  if (await storage.isNew()) {
+  const log = pino({ level: config.logLevel });
+  const { storage, epoch, location, epochRotated, onHistoryBreak } = await openStorage(config, log);
+  if (epochRotated) log.warn({ epoch }, `new deployment epoch: ${epochRotated}`);
+  // Instances starting together on a new database: exactly one seeds it.
+  await storage.exclusive('seed', async () => {
+    if (!(await storage.isNew())) return;
     const staff = await seedDemo(storage, { adminPin: config.adminPin, scryptN: config.scryptN });
     process.stdout.write(formatStaffSheet(staff));
-  }
+  });
 
-  const epoch = randomUUID();
   const app = await buildApp({ storage, epoch, config });
   await app.listen({ port: config.port, host: config.host });
   process.stdout.write(
-    `Red Coral is running (epoch ${epoch}). Open on the tablets:\n${lanUrls(config.host, config.port)
+    `Red Coral is running (epoch ${epoch}; ${location}). Open on the tablets:\n${lanUrls(
+      config.host,
+      config.port,
+    )
       .map((u) => `  ${u}\n`)
       .join('')}`,
   );
 
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  const shutdown = async (reason: string, exitCode: number) => {
     if (stopping) return;
     stopping = true;
-    app.log.info({ signal }, 'shutting down');
+    app.log.info({ reason }, 'shutting down');
     try {
       await app.close();
     } finally {
       await storage.close();
-      process.exit(0);
+      process.exit(exitCode);
     }
   };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
+  process.on('SIGINT', () => void shutdown('SIGINT', 0));
+  // Serving on with a stale epoch would tell clients old versions are still comparable.
+  onHistoryBreak((reason) => {
+    app.log.error({ reason }, 'the database history changed under this instance; stopping to restart');
+    void shutdown('history broke', EXIT_HISTORY_BROKE);
+  });
 }
 
 main().catch((err) => {
-  process.stderr.write(
-    `Red Coral failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-  );
+  const detail =
+    err instanceof StartupError
+      ? err.message
+      : err instanceof Error
+        ? (err.stack ?? err.message)
+        : String(err);
+  process.stderr.write(`Red Coral failed to start: ${detail}\n`);
   process.exit(1);
 });

@@ -50,18 +50,24 @@ export function registerResourceRoutes(app: FastifyInstance, ctx: AppContext): v
   const { storage, epoch } = ctx;
   const onePinWriteAtATime = serialQueue();
 
-  /** Writes, handling an employee PIN: unique among employees, hashed before the transaction. */
+  /**
+   * Writes, handling an employee PIN: unique among employees, hashed before the transaction.
+   * PIN writes queue in this process and, through `exclusive`, across instances sharing a
+   * database, so two employees cannot get the same PIN at the same moment.
+   */
   async function write(req: WriteRequest, pin: string | undefined): Promise<WriteResult> {
     if (pin === undefined || req.action === 'delete') return storage.write(req);
-    return onePinWriteAtATime(async () => {
-      // A retry must replay, not trip over the PIN its first attempt already stored.
-      const answer = req.idempotency ? await storage.findAnswer(req.actor, req.idempotency) : null;
-      if (answer) return { ...answer, change: null };
-      const others = (await storage.pinHashes(false)).filter((p) => p.employeeId !== req.id);
-      if ((await findPinOwner(pin, others)) !== null)
-        throw new ApiError('pin_taken', 'another employee already uses this PIN', { field: 'pin' });
-      return storage.write({ ...req, pinHash: await hashPin(pin, ctx.config.scryptN) });
-    });
+    return onePinWriteAtATime(() =>
+      storage.exclusive('pin', async () => {
+        // A retry must replay, not trip over the PIN its first attempt already stored.
+        const answer = req.idempotency ? await storage.findAnswer(req.actor, req.idempotency) : null;
+        if (answer) return { ...answer, change: null };
+        const others = (await storage.pinHashes(false)).filter((p) => p.employeeId !== req.id);
+        if ((await findPinOwner(pin, others)) !== null)
+          throw new ApiError('pin_taken', 'another employee already uses this PIN', { field: 'pin' });
+        return storage.write({ ...req, pinHash: await hashPin(pin, ctx.config.scryptN) });
+      }),
+    );
   }
 
   /** Common write inputs: actor, Idempotency-Key with its fingerprint, If-Match. */

@@ -3,7 +3,9 @@
  * into SSE text once and that same string is written to every live client. A client that
  * is still starting (reading hello and its replay) buffers live events, so nothing falls
  * between its replay and the live stream; a client that cannot keep up is dropped and
- * resumes with Last-Event-ID when it reconnects.
+ * resumes with Last-Event-ID when it reconnects. Each client remembers the highest seq it
+ * was sent, so a change that reaches the hub after the client's replay already carried it
+ * (PostgreSQL publishes shortly after commit, not during it) is not sent twice.
  */
 import type { ServerResponse } from 'node:http';
 import {
@@ -20,6 +22,8 @@ interface Client {
   live: boolean;
   /** Live events that arrived while the client was starting, with their seq. */
   pending: { seq: number; text: string }[];
+  /** Highest seq written to this client; nothing at or below it is written again. */
+  sentSeq: number;
 }
 
 export interface HubOptions {
@@ -64,7 +68,7 @@ export class SseHub {
 
   /** Registers a stream that is starting: live events are held until `goLive`. */
   add(res: ServerResponse): Client {
-    const client: Client = { res, live: false, pending: [] };
+    const client: Client = { res, live: false, pending: [], sentSeq: 0 };
     this.clients.add(client);
     res.on('close', () => this.clients.delete(client));
     return client;
@@ -72,7 +76,8 @@ export class SseHub {
 
   /** Sends held events newer than `sentSeq` (what the replay already covered), then goes live. */
   goLive(client: Client, sentSeq: number): void {
-    for (const { seq, text } of client.pending) if (seq > sentSeq) this.write(client, text);
+    client.sentSeq = Math.max(client.sentSeq, sentSeq);
+    for (const { seq, text } of client.pending) this.send(client, seq, text);
     client.pending = [];
     client.live = true;
   }
@@ -83,10 +88,17 @@ export class SseHub {
       this.versions[change.resource] = change.version;
       const text = syncMessage(this.epoch, change);
       for (const client of this.clients) {
-        if (client.live) this.write(client, text);
+        if (client.live) this.send(client, change.seq, text);
         else client.pending.push({ seq: change.seq, text });
       }
     }
+  }
+
+  /** Writes one sync event unless the client already has it. */
+  private send(client: Client, seq: number, text: string): void {
+    if (seq <= client.sentSeq) return;
+    client.sentSeq = seq;
+    this.write(client, text);
   }
 
   /** Writes to one client, dropping it when its unsent bytes pile up. */

@@ -7,8 +7,9 @@
 import type Database from 'better-sqlite3';
 import { updateDigest } from '../../src/shared/digest';
 import type { ReferencedBy, SyncAction } from '../../src/shared/protocol';
-import { type Item, RESOURCES, type ResourceName } from '../../src/shared/resources';
+import type { Item, ResourceName } from '../../src/shared/resources';
 import { ApiError } from '../errors';
+import { keyReused, referencesOf, toItem } from './items';
 import type { Change, Fields, WriteRequest, WriteResult } from './types';
 
 interface ItemRow {
@@ -79,19 +80,6 @@ export function writeStatements(db: Database.Database) {
 }
 
 export type WriteStatements = ReturnType<typeof writeStatements>;
-
-/** Builds the wire item from a row. */
-export function toItem(id: string, version: number, data: string): Item {
-  return { id, version, ...(JSON.parse(data) as Fields) } as Item;
-}
-
-/** Every (field, target, id) reference the fields hold, without repeats. */
-function referencesOf(resource: ResourceName, fields: Fields) {
-  const out: { field: string; target: ResourceName; id: string }[] = [];
-  for (const ref of RESOURCES[resource].references)
-    for (const id of new Set(ref.ids(fields))) out.push({ field: ref.field, target: ref.target, id });
-  return out;
-}
 
 /** Refuses references to missing items (or to the item itself: no self-loops). */
 function checkReferences(s: WriteStatements, resource: ResourceName, id: string, fields: Fields): void {
@@ -204,11 +192,4 @@ function pruneLog(s: WriteStatements, resource: ResourceName, version: number, r
   s.prune.run(resource, cutoff);
   s.savePrunedThrough.run(cutoff, resource);
   s.savePrunedSeq.run(seq);
-}
-
-export function keyReused(): ApiError {
-  return new ApiError(
-    'idempotency_key_reused',
-    'this Idempotency-Key was already used for a different request',
-  );
 }

@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { PerResource } from '../../src/shared/protocol';
 import { type Item, RESOURCE_NAMES, type ResourceName } from '../../src/shared/resources';
+import { keyReused, toItem } from './items';
 import { prepareDatabase } from './sqlite-schema';
-import { applyWrite, keyReused, toItem, writeStatements } from './sqlite-write';
+import { applyWrite, writeStatements } from './sqlite-write';
 import type {
   ActiveSession,
   Change,
@@ -204,6 +205,11 @@ export class SqliteStorage implements Storage {
 
   async isNew(): Promise<boolean> {
     return this.q.logState.get()!.last_seq === 0;
+  }
+
+  /** One process owns the file, so the callers' own in-process queues are enough. */
+  async exclusive<T>(_name: string, task: () => Promise<T>): Promise<T> {
+    return task();
   }
 
   async pinHashes(activeOnly: boolean): Promise<PinRecord[]> {

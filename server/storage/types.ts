@@ -1,7 +1,8 @@
 /**
  * The storage interface: everything the routes, the SSE hub and auth need from the
- * database. Methods return promises so a PostgreSQL implementation can sit beside the
- * SQLite one without touching the routes. Each write is one atomic transaction.
+ * database, implemented on SQLite (sqlite.ts) and PostgreSQL (postgres.ts). Methods
+ * return promises so either sits behind the routes unchanged. Each write is one atomic
+ * transaction.
  */
 import type { PerResource, SyncAction } from '../../src/shared/protocol';
 import type { Item, Permission, ResourceName } from '../../src/shared/resources';
@@ -127,10 +128,18 @@ export interface Storage {
   changes(resource: ResourceName, since: number): Promise<ChangesPage>;
   /** State for an event stream's hello plus, when `afterSeq` is given, the changes to replay. */
   streamStart(afterSeq: number | null): Promise<StreamStart>;
-  /** Called synchronously after every commit, in commit order. */
+  /**
+   * Hears every commit, in commit (seq) order: on SQLite synchronously after each of its
+   * own commits; on PostgreSQL every instance's commits, shortly after, from the change feed.
+   */
   onCommit(listener: (changes: Change[]) => void): () => void;
   /** Whether anything was ever written (a new database gets the demo seed). */
   isNew(): Promise<boolean>;
+  /**
+   * Runs `task` while no task of the same name runs anywhere else on this database: on
+   * PostgreSQL that spans every instance (the demo seed, PIN uniqueness checks).
+   */
+  exclusive<T>(name: string, task: () => Promise<T>): Promise<T>;
 
   /** PIN hashes of employees, optionally only active ones (sign-in). */
   pinHashes(activeOnly: boolean): Promise<PinRecord[]>;

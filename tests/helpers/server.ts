@@ -1,22 +1,45 @@
 /**
- * Test servers on 127.0.0.1 with a real port and a real SQLite file in a temp dir.
+ * Test servers on 127.0.0.1 with a real port, on either storage: a real SQLite file in a
+ * temp dir, or a fresh database on a throwaway PostgreSQL cluster (./postgres.ts).
  * `startServer` spawns the real process (`node --import tsx server/main.ts`), for tests of
- * restarts, epochs and signals; `startInProcessServer` builds the app in this process,
- * which is much faster for everything else.
+ * restarts, epochs, signals and several instances; `startInProcessServer` builds the app
+ * in this process, which is much faster for everything else.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
 import { buildApp } from '../../server/app';
 import { type AppConfig, DEFAULT_CONFIG } from '../../server/config';
 import { type SeededEmployee, seedDemo } from '../../server/seed';
-import { SqliteStorage } from '../../server/storage/sqlite';
+import { openStorage } from '../../server/storage/open';
+import { databasePath } from '../../server/storage/sqlite';
+import type { Storage } from '../../server/storage/types';
 import type { Health, LoginResponse } from '../../src/shared/protocol';
+import { dropDatabase, freshDatabase } from './postgres';
+
+/** The two storages every server suite runs against. */
+export type StorageKind = 'sqlite' | 'postgres';
+
+/**
+ * Storages the suites run on: both, unless RED_CORAL_TEST_STORAGES narrows it (e.g.
+ * `sqlite` for a quick local run). Without PostgreSQL installed the postgres suites fail
+ * with a message saying how to install it; they are never skipped silently.
+ */
+export const STORAGE_KINDS: StorageKind[] = (() => {
+  const wanted = process.env.RED_CORAL_TEST_STORAGES;
+  if (!wanted) return ['sqlite', 'postgres'];
+  const kinds = wanted.split(',').map((k) => k.trim());
+  for (const k of kinds)
+    if (k !== 'sqlite' && k !== 'postgres')
+      throw new Error(`RED_CORAL_TEST_STORAGES: unknown storage "${k}"`);
+  return kinds as StorageKind[];
+})();
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -24,6 +47,8 @@ export interface TestServer {
   url: string;
   port: number;
   dataDir: string;
+  /** The PostgreSQL database it serves, or null on SQLite. */
+  databaseUrl: string | null;
   /** The manager's PIN (RED_CORAL_ADMIN_PIN). */
   adminPin: string;
   /** The epoch the server reports now (changes on restart). */
@@ -38,9 +63,15 @@ export interface TestServer {
   restart(): Promise<void>;
   /** Everything the process printed so far (stdout and stderr). */
   output(): string;
+  /** The process's exit status once it exited by itself, else null. */
+  exitCode(): number | null;
 }
 
 export interface StartServerOptions {
+  /** Default sqlite; postgres gets a fresh database unless `databaseUrl` names one. */
+  storage?: StorageKind;
+  /** A database to share with other instances (implies postgres). */
+  databaseUrl?: string;
   dataDir?: string;
   /** Extra environment; overrides the defaults below. */
   env?: Record<string, string>;
@@ -107,6 +138,10 @@ function waitForExit(child: ChildProcess, timeoutMs: number): Promise<void> {
 /** Spawns the real server process and waits until /api/health answers. */
 export async function startServer(opts: StartServerOptions = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? tempDataDir();
+  const databaseUrl =
+    opts.databaseUrl ??
+    opts.env?.DATABASE_URL ??
+    (opts.storage === 'postgres' ? await freshDatabase() : null);
   const adminPin = opts.adminPin ?? opts.env?.RED_CORAL_ADMIN_PIN ?? '1234';
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -125,6 +160,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
         RED_CORAL_ADMIN_PIN: adminPin,
         RED_CORAL_NO_BUILD: '1',
         LOG_LEVEL: 'warn',
+        DATABASE_URL: databaseUrl ?? '',
         ...opts.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -161,6 +197,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
     url,
     port,
     dataDir,
+    databaseUrl,
     adminPin,
     epoch: () => epochAt(url),
     login: (pin = adminPin) => loginAt(url, pin),
@@ -174,61 +211,149 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
       await launch();
     },
     output: () => output,
+    exitCode: () => child.exitCode,
   };
 }
 
 export interface InProcessServer {
   url: string;
   port: number;
+  kind: StorageKind;
   dataDir: string;
+  /** The PostgreSQL database it serves, or null on SQLite. */
+  databaseUrl: string | null;
   epoch: string;
   adminPin: string;
   /** The seeded staff with PINs (empty when started with `seed: false`). */
   staff: SeededEmployee[];
   app: FastifyInstance;
-  storage: SqliteStorage;
+  storage: Storage;
   login(pin?: string): Promise<string>;
+  /** Reads the server's database directly (`?` placeholders on both storages). */
+  sql<T>(text: string, params?: unknown[]): Promise<T[]>;
   stop(): Promise<void>;
 }
 
 export interface InProcessOptions {
+  /** Default sqlite. */
+  storage?: StorageKind;
+  /** A PostgreSQL database to share with other servers; default a fresh one. */
+  databaseUrl?: string;
   dataDir?: string;
   /** Seed the demo restaurant (default true). */
   seed?: boolean;
   adminPin?: string;
   /** App settings; scrypt cost defaults to 1024 here so sign-in is fast in tests. */
   config?: Partial<AppConfig>;
+  /** The change feed's safety-net poll (PostgreSQL). */
+  pollMs?: number;
 }
 
-/** Builds the app in this process on 127.0.0.1, port 0, with a temp SQLite file. */
+/** Pool size of in-process PostgreSQL storages: the server's default (RED_CORAL_DB_POOL_SIZE). */
+const DEFAULT_POOL_SIZE = 10;
+
+/** Reads rows straight from a server's database, outside the server. */
+async function readRows<T>(
+  kind: StorageKind,
+  dataDir: string,
+  databaseUrl: string | null,
+  text: string,
+  params: unknown[],
+): Promise<T[]> {
+  if (kind === 'sqlite') {
+    const db = new Database(databasePath(dataDir), { readonly: true });
+    try {
+      return db.prepare(text).all(...params) as T[];
+    } finally {
+      db.close();
+    }
+  }
+  let n = 0;
+  const client = new pg.Client({ connectionString: databaseUrl! });
+  await client.connect();
+  try {
+    return (
+      await client.query(
+        text.replace(/\?/g, () => `$${++n}`),
+        params,
+      )
+    ).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+/** Builds the app in this process on 127.0.0.1, port 0, on a temp SQLite file or a fresh PostgreSQL database. */
 export async function startInProcessServer(opts: InProcessOptions = {}): Promise<InProcessServer> {
+  const kind: StorageKind = opts.databaseUrl ? 'postgres' : (opts.storage ?? 'sqlite');
   const dataDir = opts.dataDir ?? tempDataDir();
   const config: AppConfig = { ...DEFAULT_CONFIG, scryptN: 1024, logLevel: 'silent', ...opts.config };
   const adminPin = opts.adminPin ?? '1234';
-  const storage = SqliteStorage.open(dataDir, { logRetention: config.logRetention });
+  const ownDatabase = kind === 'postgres' && !opts.databaseUrl;
+  const databaseUrl = kind === 'postgres' ? (opts.databaseUrl ?? (await freshDatabase())) : null;
+  const { storage, epoch } = await openStorage({
+    databaseUrl,
+    dataDir,
+    logRetention: config.logRetention,
+    databasePoolSize: DEFAULT_POOL_SIZE,
+    databasePollMs: opts.pollMs ?? 1000,
+  });
   const staff =
-    opts.seed !== false && (await storage.isNew())
-      ? await seedDemo(storage, { adminPin, scryptN: config.scryptN })
+    opts.seed !== false
+      ? await storage.exclusive('seed', async () =>
+          (await storage.isNew()) ? seedDemo(storage, { adminPin, scryptN: config.scryptN }) : [],
+        )
       : [];
-  const epoch = randomUUID();
   const app = await buildApp({ storage, epoch, config });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const url = `http://127.0.0.1:${port}`;
+  let stopped = false;
   return {
     url,
     port,
+    kind,
     dataDir,
+    databaseUrl,
     epoch,
     adminPin,
     staff,
     app,
     storage,
     login: (pin = adminPin) => loginAt(url, pin),
+    sql: (text, params = []) => readRows(kind, dataDir, databaseUrl, text, params),
     stop: async () => {
+      if (stopped) return;
+      stopped = true;
       await app.close();
       await storage.close();
+      if (ownDatabase && databaseUrl) await dropDatabase(databaseUrl);
     },
   };
+}
+
+/**
+ * A bare storage, no app: a temp SQLite file or a fresh PostgreSQL database. Its close()
+ * also removes the database (the temp dir goes at exit).
+ */
+export async function openTestStorage(
+  kind: StorageKind,
+  options: { logRetention?: number; databaseUrl?: string; pollMs?: number } = {},
+): Promise<Storage> {
+  const ownDatabase = kind === 'postgres' && !options.databaseUrl;
+  const databaseUrl = kind === 'postgres' ? (options.databaseUrl ?? (await freshDatabase())) : null;
+  const { storage } = await openStorage({
+    databaseUrl,
+    dataDir: tempDataDir(),
+    logRetention: options.logRetention ?? 10_000,
+    databasePoolSize: DEFAULT_POOL_SIZE,
+    databasePollMs: options.pollMs ?? 1000,
+  });
+  const close = storage.close.bind(storage);
+  storage.close = async () => {
+    await close();
+    if (ownDatabase && databaseUrl) await dropDatabase(databaseUrl);
+  };
+  return storage;
 }

@@ -66,6 +66,17 @@ describe('SseHub', () => {
     hub.close();
   });
 
+  test("a change published after the client's replay already carried it is not sent twice", () => {
+    const hub = new SseHub(EPOCH, versions(), { heartbeatMs: 60_000, maxBufferBytes: 1 << 20 });
+    const received: string[] = [];
+    const c = hub.add(fastSocket(received));
+    hub.goLive(c, 5); // its replay (read from the database) went up to seq 5
+    hub.publish([change(4), change(5), change(6)]); // the feed catches up a moment later
+    hub.publish([change(6)]);
+    expect(received).toEqual([syncMessage(EPOCH, change(6))]);
+    hub.close();
+  });
+
   test('the event text is the SSE frame: id epoch/seq, event sync, one data line', () => {
     const text = syncMessage(EPOCH, change(7));
     expect(text).toBe(

@@ -71,6 +71,9 @@ describe('configuration from the environment', () => {
       bodyLimit: 1024 * 1024,
       distDir: '/srv/red-coral/dist',
       logLevel: 'info',
+      databaseUrl: null,
+      databasePoolSize: 10,
+      databasePollMs: 1000,
     });
     expect(config.dataDir).toBe(join(process.cwd(), 'data'));
     expect(DEFAULT_CONFIG.lockout).toEqual({ maxFailures: 5, windowMs: 300_000, lockMs: 60_000 });
@@ -90,6 +93,9 @@ describe('configuration from the environment', () => {
         RED_CORAL_BODY_LIMIT: '4096',
         RED_CORAL_SCRYPT_N: '2048',
         LOG_LEVEL: 'debug',
+        DATABASE_URL: 'postgres://rc:pw@db.internal:5433/red_coral',
+        RED_CORAL_DB_POOL_SIZE: '20',
+        RED_CORAL_DB_POLL_MS: '250',
       },
       '/srv',
     );
@@ -105,6 +111,9 @@ describe('configuration from the environment', () => {
       bodyLimit: 4096,
       scryptN: 2048,
       logLevel: 'debug',
+      databaseUrl: 'postgres://rc:pw@db.internal:5433/red_coral',
+      databasePoolSize: 20,
+      databasePollMs: 250,
     });
   });
 
@@ -113,6 +122,8 @@ describe('configuration from the environment', () => {
     ['RED_CORAL_LOG_RETENTION', '0'],
     ['RED_CORAL_ADMIN_PIN', '12'],
     ['RED_CORAL_SCRYPT_N', '3000'],
+    ['DATABASE_URL', 'sqlite:./data/red-coral.sqlite'],
+    ['RED_CORAL_DB_POOL_SIZE', '1'],
   ])('an invalid %s=%s stops the start with a clear message', (name, value) => {
     expect(() => loadConfig({ [name]: value }, '/srv')).toThrow(name);
   });

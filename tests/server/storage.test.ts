@@ -1,28 +1,14 @@
 /**
- * The SQLite storage under the routes: the digest kept incrementally always equals the
- * digest computed from scratch, versions rise by one per change, and a failed batch
- * leaves nothing behind.
+ * Each storage under the routes: the digest kept incrementally always equals the digest
+ * computed from scratch, versions rise by one per change, and a failed batch leaves
+ * nothing behind.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { ApiError } from '../../server/errors';
-import { SqliteStorage } from '../../server/storage/sqlite';
-import type { WriteRequest } from '../../server/storage/types';
+import type { Storage, WriteRequest } from '../../server/storage/types';
 import { digestOf, EMPTY_DIGEST } from '../../src/shared/digest';
-
-const dirs: string[] = [];
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-function open(retention = 10_000): SqliteStorage {
-  const dir = mkdtempSync(join(tmpdir(), 'red-coral-storage-'));
-  dirs.push(dir);
-  return SqliteStorage.open(dir, { logRetention: retention });
-}
+import { openTestStorage, STORAGE_KINDS, type StorageKind } from '../helpers/server';
 
 type Op = { kind: 'create' | 'update' | 'delete'; slot: number; name: string; color: string };
 
@@ -33,11 +19,14 @@ const op = fc.record({
   color: fc.constantFrom('#000000', '#ff0000', '#00ff00'),
 });
 
-describe('SqliteStorage', () => {
+describe.each(STORAGE_KINDS)('%s storage', (storageKind: StorageKind) => {
+  const open = (retention = 10_000): Promise<Storage> =>
+    openTestStorage(storageKind, { logRetention: retention });
+
   test('after any sequence of writes, the kept digest equals the digest of the items', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(op, { maxLength: 40 }), async (ops) => {
-        const storage = open();
+        const storage = await open();
         let committed = 0;
         for (const o of ops) {
           const id = `tag-${o.slot}`;
@@ -67,8 +56,8 @@ describe('SqliteStorage', () => {
   });
 
   test('equal data gives equal digests, whatever the history', async () => {
-    const a = open();
-    const b = open();
+    const a = await open();
+    const b = await open();
     await a.write({
       resource: 'zone',
       id: 'z1',
@@ -98,7 +87,7 @@ describe('SqliteStorage', () => {
   });
 
   test('a batch with one failing write applies none of it and tells no listener', async () => {
-    const storage = open();
+    const storage = await open();
     const heard: unknown[] = [];
     storage.onCommit((changes) => heard.push(...changes));
     await expect(
@@ -122,7 +111,7 @@ describe('SqliteStorage', () => {
   });
 
   test('the change log keeps the newest N per type and remembers what it dropped', async () => {
-    const storage = open(3);
+    const storage = await open(3);
     for (let i = 1; i <= 5; i++)
       await storage.write({
         resource: 'zone',
