@@ -35,6 +35,12 @@ function CurrentScreen({ route }: { route: Route }) {
   }
 }
 
+/** Runs the reconnect check on the browser's signals; a component of its own so connection changes re-render only it. */
+function ReconnectSignals() {
+  useSyncConnection(engine);
+  return null;
+}
+
 function SignedIn({ session }: { session: Session }) {
   const route = useRoute();
   useEffect(() => {
@@ -46,10 +52,10 @@ function SignedIn({ session }: { session: Session }) {
       void stopEngine();
     };
   }, []);
-  // Online, tab-visible and service-worker "network back" signals run the reconnect check.
-  useSyncConnection(engine);
   return (
     <div className="app">
+      {/* Online, tab-visible and service-worker "network back" signals run the reconnect check. */}
+      <ReconnectSignals />
       <TopBar current={route.screen} session={session} />
       <UpdatePrompt />
       <main className="app__main">

@@ -64,11 +64,17 @@ export class SyncDatabase extends Dexie {
   }
 }
 
+/** A type's items and meta row as read back from IndexedDB. */
+export interface StoredType<R extends ResourceName = ResourceName> {
+  items: Item<R>[];
+  meta: SyncMetaRow | undefined;
+}
+
 /** Reads a type's items and meta row consistently (one read transaction). */
 export async function readType<R extends ResourceName>(
   db: SyncDatabase,
   resource: R,
-): Promise<{ items: Item<R>[]; meta: SyncMetaRow | undefined }> {
+): Promise<StoredType<R>> {
   const table = db.items(resource);
   return db.transaction('r', table, db.sync_meta, async () => ({
     items: await table.toArray(),

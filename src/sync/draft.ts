@@ -33,6 +33,28 @@ export function localCopyOf<R extends ResourceName>(
   };
 }
 
+/**
+ * A local copy read back from IndexedDB. Its digest is the one stored in sync_meta, which
+ * is written in the same transaction as the items; recomputing it would cost the boot a
+ * hash of every item, so `digestOfItems` checks it later, before it is compared with the server's.
+ */
+export function storedCopyOf<R extends ResourceName>(
+  items: Item<R>[],
+  meta: { lastVersion: number; epoch: string | null; digest: string },
+): LocalCopy<R> {
+  return {
+    items: new Map(items.map((item) => [item.id, item] as const)),
+    lastVersion: meta.lastVersion,
+    epoch: meta.epoch,
+    digest: meta.digest,
+  };
+}
+
+/** The digest of a copy's items, computed from scratch. */
+export function digestOfItems<R extends ResourceName>(copy: LocalCopy<R>): string {
+  return digestOf(copy.items.values() as Iterable<Hashable>);
+}
+
 export class Draft<R extends ResourceName> {
   readonly resource: R;
   items: Map<string, Item<R>>;

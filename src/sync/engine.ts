@@ -246,13 +246,25 @@ export function createSyncEngine(options: SyncEngineOptions = {}): SyncEngine {
       await storage.open();
       // Queued writes first: hydrated stores show them over the stored server state.
       await outbox.start();
-      await Promise.all(
+      const stored = await Promise.all(
         RESOURCE_NAMES.map((r) =>
           registry
             .get(r)
-            .hydrate()
-            .catch(() => undefined),
+            .readStored()
+            .catch(() => null),
         ),
+      );
+      // Every type shown in the same task: screens render once with all of it, not once per type.
+      await Promise.all(
+        RESOURCE_NAMES.map((r, i) => {
+          const copy = stored[i];
+          return copy
+            ? registry
+                .get(r)
+                .hydrate(copy)
+                .catch(() => undefined)
+            : undefined;
+        }),
       );
       const syncedAt = await storedSyncTime();
       if (syncedAt > 0) connection.synced(syncedAt);

@@ -8,8 +8,8 @@ import { EMPTY_DIGEST } from '../shared/digest';
 import type { SyncEvent } from '../shared/protocol';
 import type { Item, ResourceName } from '../shared/resources';
 import { errorInfo, type SyncApi, SyncError } from './api';
-import { clearType, commitType, readType, type SyncDatabase } from './db';
-import { Draft, type LocalCopy, localCopyOf } from './draft';
+import { clearType, commitType, readType, type StoredType, type SyncDatabase } from './db';
+import { Draft, digestOfItems, type LocalCopy, storedCopyOf } from './draft';
 import { createHighlighter } from './highlight';
 import { type Acknowledged, Layers, pendingIds } from './overlay';
 import {
@@ -48,7 +48,10 @@ export interface ResourceStoreDeps {
 export interface ResourceController<R extends ResourceName = ResourceName> {
   resource: R;
   store: ResourceStore<R>;
-  hydrate(): Promise<void>;
+  /** Reads the type's copy from IndexedDB without showing it. */
+  readStored(): Promise<StoredType<R>>;
+  /** Shows a copy read by `readStored` (the engine shows every type at once: one render, not ten). */
+  hydrate(stored: StoredType<R>): Promise<void>;
   /** Brings the type to the server's status (catch-up, digest check or reload). */
   verify(target: VerifyTarget): Promise<void>;
   /** Replaces the type with a snapshot; rejects when it could not be loaded. */
@@ -81,6 +84,8 @@ export function createResourceStore<R extends ResourceName>(
   let queue: (Incoming<R> & { done: () => void })[] = [];
   let held: SyncEvent<R>[] = [];
   let flushScheduled = false;
+  /** The digest came from sync_meta at hydrate and has not been checked against the items yet. */
+  let digestUnchecked = false;
   let tail: Promise<unknown> = Promise.resolve();
   const log = (entry: Omit<SyncLogEntry, 'seq' | 'at' | 'resource'>) => deps.log.add({ resource, ...entry });
 
@@ -204,6 +209,19 @@ export function createResourceStore<R extends ResourceName>(
     }
   }
 
+  /**
+   * Recomputes a hydrated digest once, before the check compares it with the server's:
+   * a damaged stored copy then hashes differently and is reloaded.
+   */
+  function checkStoredDigest(): void {
+    if (!digestUnchecked) return;
+    digestUnchecked = false;
+    const digest = digestOfItems(local);
+    if (digest === local.digest) return;
+    log({ kind: 'storage_error', message: `stored items hash to ${digest}, meta says ${local.digest}` });
+    publish({ ...local, digest }, store.getState().isLoaded);
+  }
+
   /** Replaces the type with a server snapshot; buffered newer events apply after it. */
   async function loadSnapshot(kind: ReloadKind, why: string): Promise<void> {
     store.setState({ isLoading: true });
@@ -254,21 +272,24 @@ export function createResourceStore<R extends ResourceName>(
   return {
     resource,
     store,
-    hydrate: () =>
+    readStored: () =>
       exclusive(async () => {
         const db = deps.db();
-        if (!db) return;
-        const { items, meta } = await readType(db, resource);
+        return db ? readType(db, resource) : { items: [], meta: undefined };
+      }),
+    hydrate: ({ items, meta }) =>
+      exclusive(async () => {
         if (!meta) return;
-        const copy = localCopyOf(items, meta.lastVersion, meta.epoch);
-        // Keep the digest of what is really stored: the check then reloads a damaged copy.
-        const damaged = `stored items hash to ${copy.digest}, meta says ${meta.digest}`;
-        if (copy.digest !== meta.digest) log({ kind: 'storage_error', message: damaged });
-        publish(copy);
+        publish(storedCopyOf(items, meta));
+        digestUnchecked = true;
         const message = `${items.length} item(s) at v${meta.lastVersion} from IndexedDB`;
         log({ kind: 'hydrated', message, version: meta.lastVersion });
       }),
-    verify: (target) => exclusive(() => verify(rules, target)),
+    verify: (target) =>
+      exclusive(() => {
+        checkStoredDigest();
+        return verify(rules, target);
+      }),
     reload: (kind, why) => exclusive(() => loadSnapshot(kind, why)),
     persistMemory: () =>
       exclusive(async () => {

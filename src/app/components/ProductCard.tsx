@@ -1,9 +1,11 @@
 /** One product on the menu: price after rules, tags, and its option groups. */
+import { memo } from 'react';
 import type { Item } from '../../shared/resources';
 import { formatCents, formatDelta } from '../format';
 import type { Price } from '../pricing';
 
-export function ProductCard({
+/** Memoized: the menu re-renders thousands of cards otherwise, for changes that touch none of them. */
+export const ProductCard = memo(function ProductCard({
   product,
   price,
   tags,
@@ -56,4 +58,4 @@ export function ProductCard({
       })}
     </li>
   );
-}
+});
