@@ -132,9 +132,11 @@ export function registerResourceRoutes(app: FastifyInstance, ctx: AppContext): v
       rejectVersionField(body);
       if (Object.hasOwn(body, 'id') && body.id !== id)
         throw fieldError('id', 'must equal the id in the path');
-      const base = writeBase(request, resource, id, body, pin);
       delete body.id;
+      // Validate before fingerprinting: the fingerprint hashes the body recursively, and
+      // only a validated body is known to be shallow enough for that.
       validatePatch(resource, body);
+      const base = writeBase(request, resource, id, body, pin);
       const merge = (current: Record<string, unknown>) => validateFields(resource, { ...current, ...body });
       return send(reply, await write({ ...base, action: 'update', merge }, pin));
     });
