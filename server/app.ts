@@ -2,8 +2,14 @@
  * The Fastify app: routes, auth hooks, the SSE hub, static files, and one error handler
  * that turns every failure (ours or Fastify's) into the contract's error shape.
  */
+import type { Duplex } from 'node:stream';
 import cookie from '@fastify/cookie';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { ApiErrorBody, ErrorCode } from '../src/shared/protocol';
 import { RESOURCE_NAMES, RESOURCES } from '../src/shared/resources';
 import { Lockout } from './auth/lockout';
@@ -36,10 +42,13 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_header',
   FST_ERR_BAD_URL: 'invalid_query',
+  FST_ERR_MAX_PARAM_LENGTH: 'validation_failed',
 };
 
 const FASTIFY_MESSAGES: Partial<Record<ErrorCode, string>> = {
   invalid_json: 'the body is not valid JSON',
+  invalid_query: 'the path or query is not valid URL encoding',
+  validation_failed: 'a path parameter is too long',
   body_too_large: 'the body is too large',
   unsupported_media_type: 'send JSON with Content-Type: application/json',
 };
@@ -56,6 +65,27 @@ function toApiError(err: unknown): ApiError {
       fe.message ?? 'bad request',
     );
   return new ApiError('internal_error', 'internal error');
+}
+
+/**
+ * Requests Node's HTTP parser refuses (oversized headers, malformed framing) never become
+ * Fastify requests: answer them on the socket, in the contract's shape, and close it.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const error = new ApiError(
+    'invalid_header',
+    tooLarge ? 'the request headers are too large' : 'the request is not valid HTTP',
+  );
+  const body = JSON.stringify(errorBody(error));
+  socket.end(
+    `HTTP/1.1 ${error.status} Bad Request\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 export function errorBody(error: ApiError): ApiErrorBody {
@@ -87,6 +117,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     bodyLimit: config.bodyLimit,
     routerOptions: { maxParamLength: 500 },
     return503OnClosing: false,
+    // The router's own refusals (bad percent-encoding, over-long ids) never reach
+    // setErrorHandler; answer them in the contract's shape too.
+    frameworkErrors: (err, _request, reply) => {
+      const error = toApiError(err);
+      void (reply as FastifyReply).code(error.status).send(errorBody(error));
+    },
+    clientErrorHandler: answerClientError,
   });
 
   const status = await storage.status();
