@@ -1,10 +1,11 @@
 /**
  * What every storage back end does the same way with items: rows to wire items, the
- * references an item holds, and the error for a reused Idempotency-Key.
+ * references an item holds, the checks every write makes against the stored item, and
+ * the error for a reused Idempotency-Key.
  */
 import { type Item, RESOURCES, type ResourceName } from '../../src/shared/resources';
 import { ApiError } from '../errors';
-import type { Fields } from './types';
+import type { Fields, WriteRequest } from './types';
 
 /** Builds the wire item from a stored row (fields as JSON text). */
 export function toItem(id: string, version: number, data: string): Item {
@@ -24,4 +25,25 @@ export function keyReused(): ApiError {
     'idempotency_key_reused',
     'this Idempotency-Key was already used for a different request',
   );
+}
+
+/**
+ * Checks a write against the item as stored (exists or not, If-Match) and returns the
+ * fields to store: the new ones for a create, the merged ones for an update, null for a
+ * delete. Throws the contract's error otherwise; nothing has been written yet.
+ */
+export function nextFields(req: WriteRequest, current: Item | null): Fields | null {
+  const { resource, id } = req;
+  if (req.action === 'create' && current)
+    throw new ApiError('already_exists', `${resource} "${id}" already exists`, { resource, id });
+  if (req.action !== 'create' && !current)
+    throw new ApiError('not_found', `no ${resource} with id "${id}"`, { resource, id });
+  if (req.ifMatch !== undefined && current && current.version !== req.ifMatch)
+    throw new ApiError('precondition_failed', `${resource} "${id}" changed since version ${req.ifMatch}`, {
+      currentVersion: current.version,
+    });
+  if (req.action === 'create') return req.fields;
+  if (req.action === 'delete') return null;
+  const { id: _id, version: _v, ...stored } = current!;
+  return req.merge(stored);
 }

@@ -9,7 +9,7 @@ import { updateDigest } from '../../src/shared/digest';
 import type { ReferencedBy, SyncAction } from '../../src/shared/protocol';
 import type { Item, ResourceName } from '../../src/shared/resources';
 import { ApiError } from '../errors';
-import { keyReused, referencesOf, toItem } from './items';
+import { keyReused, nextFields, referencesOf, toItem } from './items';
 import type { Change, Fields, WriteRequest, WriteResult } from './types';
 
 interface ItemRow {
@@ -113,21 +113,7 @@ export function applyWrite(
 
   const row = s.item.get(resource, id);
   const current = row ? toItem(id, row.version, row.data) : null;
-  if (req.action === 'create' && current)
-    throw new ApiError('already_exists', `${resource} "${id}" already exists`, { resource, id });
-  if (req.action !== 'create' && !current)
-    throw new ApiError('not_found', `no ${resource} with id "${id}"`, { resource, id });
-  if (req.ifMatch !== undefined && current && current.version !== req.ifMatch)
-    throw new ApiError('precondition_failed', `${resource} "${id}" changed since version ${req.ifMatch}`, {
-      currentVersion: current.version,
-    });
-
-  let fields: Fields | null = null;
-  if (req.action === 'create') fields = req.fields;
-  else if (req.action === 'update') {
-    const { id: _id, version: _v, ...stored } = current!;
-    fields = req.merge(stored);
-  }
+  const fields = nextFields(req, current);
 
   if (fields) checkReferences(s, resource, id, fields);
   else {
