@@ -4,6 +4,7 @@ import { catchup } from '../catchup';
 import { changeLatency } from '../change_latency';
 import { coldBootOffline } from '../cold_boot_offline';
 import { fanout1k } from '../fanout_1k';
+import { fanout2x } from '../fanout_2x';
 import { fanout10k } from '../fanout_10k';
 import { restartVerify } from '../restart_verify';
 import { snapshotPersist } from '../snapshot_persist';
@@ -16,6 +17,7 @@ export const BENCHMARKS: Benchmark[] = [
   writeThroughput,
   fanout1k,
   fanout10k,
+  fanout2x,
   changeLatency,
   burstNoJank,
   catchup,

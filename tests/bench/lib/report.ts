@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { type Figure, shortfall } from './figures';
 import type { Machine } from './machine';
+import { BENCHMARKS } from './registry';
 import type { BenchOutcome } from './runner';
 import type { Size } from './sizes';
 
@@ -135,7 +136,9 @@ const REPRODUCE = [
   '```',
   '',
   'Each benchmark starts the real server (`tests/helpers/server.ts`) on 127.0.0.1 with a',
-  "fresh SQLite file seeded through the server's own storage module, and real clients:",
+  "fresh SQLite file seeded through the server's own storage module (fanout_2x: two",
+  'instances on a fresh database of a throwaway PostgreSQL cluster, `tests/helpers/postgres.ts`,',
+  'which needs PostgreSQL installed: `apt-get install -y postgresql`), and real clients:',
   'Chromium (playwright-core; `CHROMIUM_PATH`, else /usr/bin/chromium, else',
   '@sparticuz/chromium) where the browser is measured, autocannon and raw SSE/HTTP clients',
   'in forked Node processes for load. Sources: `tests/bench/`. `--out FILE` writes the',
@@ -158,8 +161,9 @@ export function writeDoc(path: string, outcomes: BenchOutcome[], machine: Machin
     previous && previous.size === size
       ? previous.outcomes.filter((o) => !fresh.some((f) => f.name === o.name))
       : [];
+  // Registry order, whichever run measured a benchmark; names no longer registered last.
   const order = (name: string) => {
-    const i = fresh.findIndex((f) => f.name === name);
+    const i = BENCHMARKS.findIndex((b) => b.name === name);
     return i === -1 ? 1000 + kept.findIndex((k) => k.name === name) : i;
   };
   const merged = [...kept, ...fresh].sort((a, b) => order(a.name) - order(b.name));

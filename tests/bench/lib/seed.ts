@@ -3,13 +3,14 @@
  * into the server's SQLite file through the server's own storage module (`writeBatch`),
  * so versions, digests, refs and the change log are exactly what API writes would leave.
  * Each size is built once per run as a template directory and copied for each server.
+ * `seedBenchCatalogue` does the same on any storage (fanout_2x seeds PostgreSQL with it).
  */
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seedDemo } from '../../../server/seed';
 import { SqliteStorage } from '../../../server/storage/sqlite';
-import type { CreateRequest } from '../../../server/storage/types';
+import type { CreateRequest, Storage } from '../../../server/storage/types';
 import { digestOf } from '../../../src/shared/digest';
 import { type Item, RESOURCES } from '../../../src/shared/resources';
 import { benchProductId } from './marker';
@@ -53,38 +54,46 @@ function productFields(
   }) as Record<string, unknown>;
 }
 
-/** Writes the demo and `products` extra products into a new data dir; checks the digest. */
+/**
+ * Seeds the demo and `products` extra products into an empty storage of either kind, in
+ * batches through `writeBatch`, and checks the stored product digest against the items.
+ */
+export async function seedBenchCatalogue(storage: Storage, products: number): Promise<void> {
+  await seedDemo(storage, { adminPin: ADMIN_PIN, scryptN: SEED_SCRYPT_N });
+  const ids = async (r: 'category' | 'tag' | 'attribute' | 'print_destination') =>
+    (await storage.list(r)).items.map((i) => i.id);
+  const refs = {
+    categories: await ids('category'),
+    tags: await ids('tag'),
+    attributes: await ids('attribute'),
+    printers: await ids('print_destination'),
+  };
+  for (let start = 0; start < products; start += BATCH) {
+    const batch: CreateRequest[] = [];
+    for (let n = start; n < Math.min(products, start + BATCH); n++)
+      batch.push({
+        action: 'create',
+        resource: 'product',
+        id: benchProductId(n),
+        actor: 'bench-seed',
+        fields: productFields(n, refs),
+      });
+    await storage.writeBatch(batch);
+  }
+  // The server's invariant, checked once per catalogue: stored digest = digest of the items.
+  const list = await storage.list('product');
+  const status = await storage.status();
+  if (digestOf(list.items as Item[]) !== status.digests.product)
+    throw new Error('seeded product digest does not match its items');
+}
+
+/** Writes the demo and `products` extra products into a new data dir. */
 async function buildTemplate(products: number): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), `red-coral-bench-tpl-${products}-`));
   tempDirs.add(dir);
   const storage = SqliteStorage.open(dir, { logRetention: 10_000 });
   try {
-    await seedDemo(storage, { adminPin: ADMIN_PIN, scryptN: SEED_SCRYPT_N });
-    const ids = async (r: 'category' | 'tag' | 'attribute' | 'print_destination') =>
-      (await storage.list(r)).items.map((i) => i.id);
-    const refs = {
-      categories: await ids('category'),
-      tags: await ids('tag'),
-      attributes: await ids('attribute'),
-      printers: await ids('print_destination'),
-    };
-    for (let start = 0; start < products; start += BATCH) {
-      const batch: CreateRequest[] = [];
-      for (let n = start; n < Math.min(products, start + BATCH); n++)
-        batch.push({
-          action: 'create',
-          resource: 'product',
-          id: benchProductId(n),
-          actor: 'bench-seed',
-          fields: productFields(n, refs),
-        });
-      await storage.writeBatch(batch);
-    }
-    // The server's invariant, checked once per template: stored digest = digest of the items.
-    const list = await storage.list('product');
-    const status = await storage.status();
-    if (digestOf(list.items as Item[]) !== status.digests.product)
-      throw new Error('seeded product digest does not match its items');
+    await seedBenchCatalogue(storage, products);
   } finally {
     await storage.close();
   }
