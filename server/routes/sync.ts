@@ -18,6 +18,7 @@ import { requireSession } from '../auth/sessions';
 import type { AppContext } from '../context';
 import { ApiError } from '../errors';
 import { sseMessage, syncEvent, syncMessage } from '../sse/hub';
+import { SSE_HEAD, takeSocket } from '../sse/socket';
 
 type ChangesQuery = { Querystring: Record<string, unknown> };
 
@@ -88,31 +89,27 @@ export function registerSyncRoutes(app: FastifyInstance, ctx: AppContext): void 
     async (request, reply: FastifyReply) => {
       const resume = resumePoint(request);
       reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        'Content-Type': 'text/event-stream; charset=utf-8',
-        'Cache-Control': 'no-cache, no-transform',
-        Connection: 'keep-alive',
-        'X-Accel-Buffering': 'no',
-      });
-      res.socket?.setNoDelay(true);
-      const client = hub.add(res);
-      hub.write(client, 'retry: 1000\n\n');
+      // From here on only the socket is kept: see sse/socket.ts.
+      const socket = takeSocket(request.raw);
+      socket.setNoDelay(true);
+      const stream = hub.add(socket);
+      socket.write(SSE_HEAD);
+      hub.write(stream, 'retry: 1000\n\n');
       try {
         const sameEpoch = resume !== null && resume.epoch === epoch;
         const start = await storage.streamStart(sameEpoch ? resume.seq : null);
         const hello: HelloEvent = { epoch, versions: start.versions, digests: start.digests };
-        hub.write(client, sseMessage(SSE_EVENTS.hello, hello));
+        let prelude = sseMessage(SSE_EVENTS.hello, hello);
         let reason: ResetReason | null = null;
         if (resume && !sameEpoch) reason = 'epoch_changed';
         else if (resume && start.changes === null)
           reason = resume.seq > start.lastSeq ? 'server_reset' : 'too_old';
-        if (reason) hub.write(client, sseMessage(SSE_EVENTS.reset, { epoch, reason } satisfies ResetEvent));
-        for (const change of start.changes ?? []) hub.write(client, syncMessage(epoch, change));
-        hub.goLive(client, start.lastSeq);
+        if (reason) prelude += sseMessage(SSE_EVENTS.reset, { epoch, reason } satisfies ResetEvent);
+        for (const change of start.changes ?? []) prelude += syncMessage(epoch, change);
+        hub.goLive(stream, start.lastSeq, prelude);
       } catch (err) {
         request.log.error({ err }, 'event stream failed to start');
-        res.destroy();
+        socket.destroy();
       }
     },
   );

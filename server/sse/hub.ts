@@ -1,13 +1,15 @@
 /**
  * The SSE hub: every open `GET /api/sync/events` stream. Each committed change is turned
- * into SSE text once and that same string is written to every live client. A client that
- * is still starting (reading hello and its replay) buffers live events, so nothing falls
- * between its replay and the live stream; a client that cannot keep up is dropped and
- * resumes with Last-Event-ID when it reconnects. Each client remembers the highest seq it
- * was sent, so a change that reaches the hub after the client's replay already carried it
+ * into SSE bytes once. Changes are not written as they come: they are queued and flushed
+ * to every live stream once per event-loop turn, as one write of one shared HTTP chunk, so
+ * socket writes scale with streams × flushes rather than streams × events. A stream that
+ * is still starting (reading hello and its replay) holds live events, so nothing falls
+ * between its replay and the live stream; a stream that cannot keep up is dropped and
+ * resumes with Last-Event-ID when it reconnects. Each stream remembers the highest seq it
+ * was sent, so a change that reaches the hub after the stream's replay already carried it
  * (PostgreSQL publishes shortly after commit, not during it) is not sent twice.
  */
-import type { ServerResponse } from 'node:http';
+import type { Writable } from 'node:stream';
 import {
   formatEventId,
   type HeartbeatEvent,
@@ -17,20 +19,43 @@ import {
 } from '../../src/shared/protocol';
 import type { Change } from '../storage/types';
 
-interface Client {
-  res: ServerResponse;
-  live: boolean;
-  /** Live events that arrived while the client was starting, with their seq. */
-  pending: { seq: number; text: string }[];
-  /** Highest seq written to this client; nothing at or below it is written again. */
+/** What the hub needs of a connection: a net.Socket in the server, any Writable in tests. */
+export type SseSocket = Pick<Writable, 'write' | 'end' | 'destroy' | 'destroyed' | 'writableLength' | 'once'>;
+
+/** One encoded sync event. */
+interface Encoded {
+  seq: number;
+  bytes: Buffer;
+}
+
+/** Everything the hub keeps per stream: no request, response or parser. */
+export interface SseStream {
+  socket: SseSocket;
+  /** Live events that arrived while the stream was starting; null once live. */
+  held: Encoded[] | null;
+  heldBytes: number;
+  /** Highest seq written to this stream; nothing at or below it is written again. */
   sentSeq: number;
 }
 
 export interface HubOptions {
   heartbeatMs: number;
-  /** Unsent bytes a connection may hold before it is dropped. */
+  /** Unsent bytes a connection may hold (or hold back while starting) before it is dropped. */
   maxBufferBytes: number;
 }
+
+/**
+ * One HTTP/1.1 chunk. The hub writes on the raw socket, so it frames the body itself:
+ * once per flush for the bytes every stream shares, not once per event per stream.
+ */
+export function chunk(body: Buffer | string): Buffer {
+  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+  return Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`), bytes, CRLF]);
+}
+
+/** The chunk that ends a chunked body. */
+const LAST_CHUNK = Buffer.from('0\r\n\r\n');
+const CRLF = Buffer.from('\r\n');
 
 /** One SSE message; `data` is JSON on a single line, so no line splitting is needed. */
 export function sseMessage(event: string, data: unknown, id?: string): string {
@@ -43,18 +68,23 @@ export function syncEvent(epoch: string, change: Change): SyncEvent {
   return { epoch, resource, action, id, version, data };
 }
 
-/** The SSE text of a change: computed once per change, shared by every client. */
+/** The SSE text of a change. */
 export function syncMessage(epoch: string, change: Change): string {
   return sseMessage(SSE_EVENTS.sync, syncEvent(epoch, change), formatEventId(epoch, change.seq));
 }
 
 export class SseHub {
-  private readonly clients = new Set<Client>();
+  private readonly starting = new Set<SseStream>();
+  private readonly live = new Set<SseStream>();
+  /** Published, not yet flushed; seqs ascending. */
+  private queue: Encoded[] = [];
+  private flushScheduled: NodeJS.Immediate | null = null;
+  private publishedSeq = 0;
   private readonly timer: NodeJS.Timeout;
 
   constructor(
     private readonly epoch: string,
-    /** Versions as sent so far; heartbeats report these, so they never run ahead of events. */
+    /** Versions as published; heartbeats flush first, so they never run ahead of events. */
     private readonly versions: PerResource<number>,
     private readonly options: HubOptions,
   ) {
@@ -63,65 +93,126 @@ export class SseHub {
   }
 
   get size(): number {
-    return this.clients.size;
+    return this.starting.size + this.live.size;
   }
 
   /** Registers a stream that is starting: live events are held until `goLive`. */
-  add(res: ServerResponse): Client {
-    const client: Client = { res, live: false, pending: [], sentSeq: 0 };
-    this.clients.add(client);
-    res.on('close', () => this.clients.delete(client));
-    return client;
+  add(socket: SseSocket): SseStream {
+    const stream: SseStream = { socket, held: [], heldBytes: 0, sentSeq: 0 };
+    this.starting.add(stream);
+    socket.once('close', () => this.forget(stream));
+    return stream;
   }
 
-  /** Sends held events newer than `sentSeq` (what the replay already covered), then goes live. */
-  goLive(client: Client, sentSeq: number): void {
-    client.sentSeq = Math.max(client.sentSeq, sentSeq);
-    for (const { seq, text } of client.pending) this.send(client, seq, text);
-    client.pending = [];
-    client.live = true;
+  /**
+   * Writes `prelude` (hello, reset, replay) and the held events newer than `sentSeq` (what
+   * the replay covered) in one write, then goes live.
+   */
+  goLive(stream: SseStream, sentSeq: number, prelude = ''): void {
+    if (!this.starting.delete(stream)) return; // closed or dropped meanwhile
+    stream.sentSeq = Math.max(stream.sentSeq, sentSeq);
+    const parts: Buffer[] = prelude === '' ? [] : [Buffer.from(prelude)];
+    for (const { seq, bytes } of stream.held ?? []) {
+      if (seq <= stream.sentSeq) continue;
+      parts.push(bytes);
+      stream.sentSeq = seq;
+    }
+    stream.held = null;
+    stream.heldBytes = 0;
+    this.live.add(stream);
+    if (parts.length > 0) this.write(stream, parts.length === 1 ? parts[0]! : Buffer.concat(parts));
   }
 
-  /** Broadcasts committed changes, in commit order. */
+  /** Queues committed changes, in commit order, for the next flush. */
   publish(changes: Change[]): void {
     for (const change of changes) {
+      if (change.seq <= this.publishedSeq) continue; // already published; order is by seq
+      this.publishedSeq = change.seq;
       this.versions[change.resource] = change.version;
-      const text = syncMessage(this.epoch, change);
-      for (const client of this.clients) {
-        if (client.live) this.send(client, change.seq, text);
-        else client.pending.push({ seq: change.seq, text });
-      }
+      const event: Encoded = { seq: change.seq, bytes: Buffer.from(syncMessage(this.epoch, change)) };
+      this.queue.push(event);
+      for (const stream of this.starting) this.hold(stream, event);
+    }
+    if (this.queue.length > 0 && this.flushScheduled === null)
+      this.flushScheduled = setImmediate(() => this.flush());
+  }
+
+  /** Writes everything queued to every live stream: one write per stream. */
+  flush(): void {
+    if (this.flushScheduled !== null) clearImmediate(this.flushScheduled);
+    this.flushScheduled = null;
+    const queue = this.queue;
+    if (queue.length === 0) return;
+    this.queue = [];
+    const all = queue.length === 1 ? queue[0]!.bytes : Buffer.concat(queue.map((e) => e.bytes));
+    const framed = chunk(all);
+    const first = queue[0]!.seq;
+    const last = queue[queue.length - 1]!.seq;
+    for (const stream of this.live) {
+      if (stream.sentSeq >= last) continue;
+      if (stream.sentSeq < first) this.send(stream, framed);
+      else this.send(stream, chunk(all.subarray(offsetAfter(queue, stream.sentSeq))));
+      stream.sentSeq = last;
     }
   }
 
-  /** Writes one sync event unless the client already has it. */
-  private send(client: Client, seq: number, text: string): void {
-    if (seq <= client.sentSeq) return;
-    client.sentSeq = seq;
-    this.write(client, text);
+  /** Writes SSE text to one stream now, as one chunk (`retry`). */
+  write(stream: SseStream, text: Buffer | string): void {
+    this.send(stream, chunk(text));
   }
 
-  /** Writes to one client, dropping it when its unsent bytes pile up. */
-  write(client: Client, text: string): void {
-    const { res } = client;
-    if (res.destroyed || res.writableEnded) return;
-    res.write(text);
-    if (res.writableLength > this.options.maxBufferBytes) {
-      this.clients.delete(client);
-      res.destroy();
+  /** Ends every stream (shutdown) after what is queued; clients reconnect to whatever runs next. */
+  close(): void {
+    clearInterval(this.timer);
+    this.flush();
+    for (const stream of [...this.starting, ...this.live]) {
+      const { socket } = stream;
+      // Destroy once the last bytes are out: a client that never closes its side must not hold the shutdown.
+      socket.end(LAST_CHUNK, () => socket.destroy());
     }
+    this.starting.clear();
+    this.live.clear();
+  }
+
+  private hold(stream: SseStream, event: Encoded): void {
+    stream.held?.push(event);
+    stream.heldBytes += event.bytes.length;
+    if (stream.heldBytes > this.options.maxBufferBytes) this.drop(stream);
   }
 
   private heartbeat(): void {
+    this.flush();
     const data: HeartbeatEvent = { epoch: this.epoch, versions: this.versions };
-    const text = sseMessage(SSE_EVENTS.heartbeat, data);
-    for (const client of this.clients) if (client.live) this.write(client, text);
+    const framed = chunk(sseMessage(SSE_EVENTS.heartbeat, data));
+    for (const stream of this.live) this.send(stream, framed);
   }
 
-  /** Ends every stream (shutdown); clients reconnect to whatever runs next. */
-  close(): void {
-    clearInterval(this.timer);
-    for (const client of this.clients) client.res.end();
-    this.clients.clear();
+  /** Writes framed bytes to one stream, dropping it when its unsent bytes pile up. */
+  private send(stream: SseStream, framed: Buffer): void {
+    const { socket } = stream;
+    if (socket.destroyed) return;
+    socket.write(framed);
+    if (socket.writableLength > this.options.maxBufferBytes) this.drop(stream);
   }
+
+  private drop(stream: SseStream): void {
+    this.forget(stream);
+    stream.socket.destroy();
+  }
+
+  private forget(stream: SseStream): void {
+    this.starting.delete(stream);
+    this.live.delete(stream);
+    stream.held = null;
+  }
+}
+
+/** Byte offset in the concatenated queue of the first event with a seq above `seq`. */
+function offsetAfter(queue: Encoded[], seq: number): number {
+  let offset = 0;
+  for (const event of queue) {
+    if (event.seq > seq) break;
+    offset += event.bytes.length;
+  }
+  return offset;
 }

@@ -2,6 +2,8 @@
  * GET /api/sync/events: hello first, every committed change as a `sync` event in commit
  * order, heartbeats, Last-Event-ID resume without gaps or duplicates, and explicit resets.
  */
+import { randomUUID } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   formatEventId,
@@ -14,6 +16,12 @@ import {
 import type { Item } from '../../src/shared/resources';
 import { type InProcessServer, STORAGE_KINDS, startInProcessServer } from '../helpers/server';
 import { type Client, call, client, errorOf, openStream, type SseEvent, status } from './support';
+
+/** Waits (up to 5 s) until `done()` holds. */
+async function until(done: () => boolean) {
+  for (const start = Date.now(); !done() && Date.now() - start < 5000; )
+    await new Promise((resolve) => setTimeout(resolve, 5));
+}
 
 describe.each(STORAGE_KINDS)('on %s', (kind) => {
   let server: InProcessServer;
@@ -124,6 +132,65 @@ describe.each(STORAGE_KINDS)('on %s', (kind) => {
       const now = await status(server.url);
       expect(beat!.data).toEqual({ epoch: server.epoch, versions: now.versions } satisfies HeartbeatEvent);
       expect(beat!.id).toBeUndefined();
+    });
+
+    test('changes committed in one turn reach a client in one write (one HTTP chunk), in order', async () => {
+      const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
+      let received = Buffer.alloc(0);
+      socket.on('data', (data: Buffer) => {
+        received = Buffer.concat([received, data]);
+      });
+      socket.write(`GET /api/sync/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n\r\n`);
+      await until(() => received.includes('event: hello'));
+      const ids = [randomUUID(), randomUUID(), randomUUID()];
+      // Three commits in one transaction: published together, flushed once.
+      await server.storage.writeBatch(
+        ids.map((id, i) => ({
+          resource: 'zone' as const,
+          id,
+          actor: 'test',
+          action: 'create' as const,
+          fields: { name: `Batch ${i}`, sortOrder: 0 },
+        })),
+      );
+      await until(() => received.includes(ids[2]!));
+      socket.destroy();
+      const headEnd = received.indexOf('\r\n\r\n');
+      const head = received.subarray(0, headEnd).toString().toLowerCase();
+      expect(head.split('\r\n')[0]).toBe('http/1.1 200 ok');
+      expect(head).toContain('transfer-encoding: chunked');
+      const chunks: string[] = [];
+      for (let at = headEnd + 4; at < received.length; ) {
+        const lineEnd = received.indexOf('\r\n', at);
+        const size = Number.parseInt(received.subarray(at, lineEnd).toString(), 16);
+        chunks.push(received.subarray(lineEnd + 2, lineEnd + 2 + size).toString());
+        at = lineEnd + 2 + size + 2;
+      }
+      expect(chunks[0]).toBe('retry: 1000\n\n');
+      const batch = chunks.filter((c) => ids.some((id) => c.includes(id)));
+      expect(batch).toHaveLength(1);
+      const events = batch[0]!.split('\n\n').filter(Boolean);
+      expect(events.map((e) => JSON.parse(e.slice(e.indexOf('data: ') + 6)).id)).toEqual(ids);
+      expect(events.every((e) => e.startsWith(`id: ${server.epoch}/`))).toBe(true);
+    });
+
+    test('a client that hangs up is let go: the server closes its side of the stream', async () => {
+      const accepted: Socket[] = [];
+      const onConnection = (s: Socket) => accepted.push(s);
+      server.app.server.on('connection', onConnection);
+      const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
+      let received = '';
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk;
+      });
+      socket.write(`GET /api/sync/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n\r\n`);
+      await until(() => received.includes('event: hello'));
+      server.app.server.off('connection', onConnection);
+      const served = accepted.find((s) => s.remotePort === socket.localPort)!;
+      expect(served.destroyed).toBe(false);
+      socket.end();
+      await until(() => served.destroyed);
+      expect(served.destroyed).toBe(true);
     });
 
     test('a failed write sends no event', async () => {

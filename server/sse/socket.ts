@@ -1,0 +1,65 @@
+/**
+ * Taking an event stream's socket away from Node's HTTP server. A hijacked response would
+ * otherwise keep its IncomingMessage, ServerResponse, Fastify request/reply and HTTP parser
+ * alive for as long as the stream is open (kilobytes per connection); the hub needs only
+ * the socket. This is what Node itself does to a socket it hands to an `upgrade` handler.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+
+/** The parts of Node's internal HTTPParser that freeing it touches. */
+interface HttpParser {
+  _consumed?: boolean;
+  unconsume(): void;
+  remove(): void;
+  close(): void;
+}
+
+type ServedSocket = Socket & { parser?: HttpParser | null; _httpMessage?: unknown };
+
+/** Listeners Node's HTTP server puts on a connection; net's own ('end' → onReadableStreamEnd) stay. */
+const HTTP_EVENTS = ['data', 'drain', 'close', 'error', 'timeout', 'resume', 'pause'] as const;
+
+/** The response head of an event stream; the hub frames the chunks (sse/hub.ts `chunk`). */
+export const SSE_HEAD =
+  'HTTP/1.1 200 OK\r\n' +
+  'Content-Type: text/event-stream; charset=utf-8\r\n' +
+  'Cache-Control: no-cache, no-transform\r\n' +
+  'X-Accel-Buffering: no\r\n' +
+  'Connection: keep-alive\r\n' +
+  'Transfer-Encoding: chunked\r\n\r\n';
+
+/**
+ * Detaches a request's socket from the HTTP server (after `reply.hijack()`): removes the
+ * server's listeners, frees its parser and drops its request and response, so nothing but
+ * the returned socket remains. Further bytes from the client are read and ignored.
+ */
+export function takeSocket(req: IncomingMessage): Socket {
+  const socket = req.socket as ServedSocket;
+  for (const event of HTTP_EVENTS) socket.removeAllListeners(event);
+  socket.listeners('end').forEach((listener) => {
+    if (listener.name.includes('socketOnEnd')) socket.removeListener('end', listener as () => void);
+  });
+  socket._httpMessage = null;
+  const parser = socket.parser;
+  socket.parser = null;
+  if (parser) {
+    if (parser._consumed) {
+      parser.unconsume();
+      parser._consumed = false;
+    }
+    // Off the server's connection list (no request timeouts, no idle close), then deleted,
+    // once the parser is off the stack: if this runs inside its execute(), finishing the
+    // message would put it back on the list.
+    setImmediate(() => {
+      parser.remove();
+      parser.close();
+    });
+  }
+  socket.setTimeout(0);
+  // The server's listeners did this: the client hanging up (or a reset) closes the stream.
+  socket.on('end', () => socket.destroy());
+  socket.on('error', () => socket.destroy());
+  socket.resume();
+  return socket;
+}
