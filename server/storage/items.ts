@@ -5,11 +5,33 @@
  */
 import { type Item, RESOURCES, type ResourceName } from '../../src/shared/resources';
 import { ApiError } from '../errors';
-import type { Fields, WriteRequest } from './types';
+import type { Change, Fields, WriteRequest } from './types';
 
 /** Builds the wire item from a stored row (fields as JSON text). */
 export function toItem(id: string, version: number, data: string): Item {
   return { id, version, ...(JSON.parse(data) as Fields) } as Item;
+}
+
+/** A change-log row as both back ends store it (data as JSON text, null for a delete). */
+export interface ChangeRow {
+  seq: number;
+  resource: ResourceName;
+  version: number;
+  action: Change['action'];
+  item_id: string;
+  data: string | null;
+}
+
+/** Builds the change (and the SSE event's item) from a change-log row. */
+export function toChange(row: ChangeRow): Change {
+  return {
+    seq: row.seq,
+    resource: row.resource,
+    version: row.version,
+    action: row.action,
+    id: row.item_id,
+    data: row.data === null ? null : (JSON.parse(row.data) as Item),
+  };
 }
 
 /** Every (field, target, id) reference the fields hold, without repeats. */

@@ -16,32 +16,12 @@
  * pooled connection (the pool is used only while that connection is being re-opened).
  */
 import pg from 'pg';
-import type { Item, ResourceName } from '../../src/shared/resources';
+import { type ChangeRow, toChange } from './items';
 import { clientConfig, firstRow, type Queryable, rows, type StorageLog } from './postgres-pool';
 import { CHANGES_CHANNEL } from './postgres-schema';
 import type { Change } from './types';
 
-export interface ChangeRow {
-  seq: number;
-  resource: ResourceName;
-  version: number;
-  action: Change['action'];
-  item_id: string;
-  data: string | null;
-}
-
 export const CHANGE_COLUMNS = 'seq, resource, version, action, item_id, data';
-
-export function toChange(row: ChangeRow): Change {
-  return {
-    seq: row.seq,
-    resource: row.resource,
-    version: row.version,
-    action: row.action,
-    id: row.item_id,
-    data: row.data === null ? null : (JSON.parse(row.data) as Item),
-  };
-}
 
 export interface FeedOptions {
   url: string;

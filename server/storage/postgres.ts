@@ -7,9 +7,9 @@
  */
 import type pg from 'pg';
 import { type Item, RESOURCE_NAMES, type ResourceName } from '../../src/shared/resources';
-import { toItem } from './items';
+import { type ChangeRow, toChange, toItem } from './items';
 import * as auth from './postgres-auth';
-import { CHANGE_COLUMNS, ChangeFeed, type ChangeRow, toChange } from './postgres-feed';
+import { CHANGE_COLUMNS, ChangeFeed } from './postgres-feed';
 import {
   checkReachable,
   createPool,

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { PerResource } from '../../src/shared/protocol';
 import { type Item, RESOURCE_NAMES, type ResourceName } from '../../src/shared/resources';
-import { keyReused, toItem } from './items';
+import { type ChangeRow, keyReused, toChange, toItem } from './items';
 import { prepareDatabase } from './sqlite-schema';
 import { applyWrite, writeStatements } from './sqlite-write';
 import type {
@@ -26,15 +26,6 @@ import type {
   WriteResult,
 } from './types';
 
-interface ChangeRow {
-  seq: number;
-  resource: ResourceName;
-  version: number;
-  action: Change['action'];
-  item_id: string;
-  data: string | null;
-}
-
 interface StateRow {
   resource: string;
   version: number;
@@ -45,17 +36,6 @@ interface StateRow {
 
 /** Extending a session rewrites its row; skip it while the expiry moved less than this. */
 const SESSION_TOUCH_MS = 60_000;
-
-function toChange(row: ChangeRow): Change {
-  return {
-    seq: row.seq,
-    resource: row.resource,
-    version: row.version,
-    action: row.action,
-    id: row.item_id,
-    data: row.data === null ? null : (JSON.parse(row.data) as Item),
-  };
-}
 
 /** Prepared statements of the read and auth paths. */
 function readStatements(db: Database.Database) {
