@@ -79,6 +79,8 @@ export const SSE_EVENTS = {
   sync: 'sync',
   heartbeat: 'heartbeat',
   reset: 'reset',
+  /** Drill mode only (docs/DRILLS.md): a fault was injected into this stream on purpose. */
+  drill: 'drill',
 } as const;
 
 /** `event: hello`, sent first on every stream. */
@@ -86,6 +88,12 @@ export interface HelloEvent {
   epoch: string;
   versions: PerResource<number>;
   digests: PerResource<string>;
+  /**
+   * The server's heartbeat interval. Optional (an addition to the contract's hello): a
+   * client that knows it treats a stream silent for a few intervals as dead, instead of
+   * assuming the contract's 15 s.
+   */
+  heartbeatMs?: number;
 }
 
 /** `event: heartbeat`, at least every 15 s. */
@@ -130,6 +138,7 @@ export const ERROR_STATUS = {
   referenced: 409,
   epoch_mismatch: 409,
   version_ahead: 409,
+  drill_unsupported: 409,
   pin_taken: 409,
   idempotency_key_reused: 409,
   too_old: 410,
