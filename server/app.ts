@@ -15,6 +15,8 @@ import { RESOURCE_NAMES, RESOURCES } from '../src/shared/resources';
 import { Lockout } from './auth/lockout';
 import { type AppConfig, DEFAULT_CONFIG } from './config';
 import type { AppContext } from './context';
+import { DrillMode } from './drills/mode';
+import { registerDrillRoutes } from './drills/routes';
 import { ApiError } from './errors';
 import { registerAuthRoutes } from './routes/auth';
 import { registerHealthRoutes } from './routes/health';
@@ -135,7 +137,18 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       maxBufferBytes: config.sseMaxBufferBytes,
     },
   );
-  const ctx: AppContext = { storage, epoch, config, hub, lockout: new Lockout(config.lockout) };
+  const ctx: AppContext = {
+    storage,
+    get epoch() {
+      return hub.epoch;
+    },
+    config,
+    hub,
+    lockout: new Lockout(config.lockout),
+    drills: null,
+  };
+  const drills = config.drills ? new DrillMode(ctx) : null;
+  ctx.drills = drills;
   const unsubscribe = storage.onCommit((changes) => hub.publish(changes));
 
   let closing = false;
@@ -164,6 +177,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.decorateRequest('sessionToken', null);
   app.addHook('onRequest', async () => {
     if (closing) throw new ApiError('unavailable', 'the server is shutting down; retry shortly');
+    // A wipe rewrites everything at once; nothing may read or write half of it.
+    if (drills?.wiping) throw new ApiError('unavailable', 'drill wipe in progress; retry shortly');
   });
   // Streams never end by themselves: end them first so close() can wait for the rest.
   app.addHook('preClose', async () => {
@@ -173,12 +188,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.addHook('onClose', async () => {
     clearInterval(cleanup);
     unsubscribe();
+    drills?.close();
   });
 
   registerHealthRoutes(app, ctx);
   registerSyncRoutes(app, ctx);
   registerAuthRoutes(app, ctx);
   registerResourceRoutes(app, ctx);
+  // Without drill mode these routes do not exist: /api/drills is an unknown path (404).
+  if (drills) registerDrillRoutes(app, ctx, drills);
   if (hasBuiltApp(config.distDir)) await registerStatic(app, config.distDir);
   return app;
 }

@@ -32,6 +32,13 @@ export interface AppConfig {
   logLevel: string;
   /** Serve the built app from here when it holds an index.html. */
   distDir: string | null;
+  /**
+   * Drill mode (RED_CORAL_DRILLS=1, docs/DRILLS.md): QA may inject faults through
+   * /api/drills. Never in production: loadConfig refuses it there.
+   */
+  drills: boolean;
+  /** The manager's PIN for the demo seed (and a drill wipe's reseed); random when null. */
+  adminPin: string | null;
 }
 
 export interface ServerConfig extends AppConfig {
@@ -44,7 +51,6 @@ export interface ServerConfig extends AppConfig {
   databasePoolSize: number;
   /** How often each instance re-reads the change log even without a notification. */
   databasePollMs: number;
-  adminPin: string | null;
   noBuild: boolean;
 }
 
@@ -59,6 +65,8 @@ export const DEFAULT_CONFIG: AppConfig = {
   idempotencyTtlMs: 24 * 60 * 60_000,
   logLevel: 'info',
   distDir: null,
+  drills: false,
+  adminPin: null,
 };
 
 /** Reads a positive integer variable, or fails loudly: a typo must not become a default. */
@@ -80,6 +88,23 @@ function databaseUrl(env: NodeJS.ProcessEnv): string | null {
       'DATABASE_URL must be a postgres:// or postgresql:// URL (unset it to use SQLite)',
     );
   return raw;
+}
+
+/**
+ * RED_CORAL_DRILLS: `1` turns drill mode on; unset, empty or `0` leaves it off. Anything
+ * else is refused rather than guessed, and so is drill mode under NODE_ENV=production:
+ * a fault injector must never be reachable on a venue's real server by accident.
+ */
+function drillMode(env: NodeJS.ProcessEnv): boolean {
+  const raw = env.RED_CORAL_DRILLS;
+  if (raw === undefined || raw === '' || raw === '0') return false;
+  if (raw !== '1')
+    throw new StartupError(`RED_CORAL_DRILLS must be 1 (drill mode on) or 0/unset (off), got "${raw}"`);
+  if (env.NODE_ENV === 'production')
+    throw new StartupError(
+      'drill mode is refused in production (NODE_ENV=production): unset RED_CORAL_DRILLS',
+    );
+  return true;
 }
 
 /** The server's settings from environment variables (see docs/SERVER.md). */
@@ -106,5 +131,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): ServerC
     scryptN,
     logLevel: env.LOG_LEVEL || 'info',
     distDir: resolve(projectRoot, 'dist'),
+    drills: drillMode(env),
   };
 }

@@ -1,13 +1,20 @@
 /** What every route module gets from buildApp: storage, the epoch, settings, the hub. */
 import type { Lockout } from './auth/lockout';
 import type { AppConfig } from './config';
+import type { DrillMode } from './drills/mode';
 import type { SseHub } from './sse/hub';
 import type { Storage } from './storage/types';
 
 export interface AppContext {
   storage: Storage;
-  epoch: string;
+  /**
+   * The epoch served now (the hub's). Drill mode can replace it in-process, so routes
+   * read it per request and never keep a copy.
+   */
+  readonly epoch: string;
   config: AppConfig;
   hub: SseHub;
   lockout: Lockout;
+  /** Drill mode's state (server/drills), or null when RED_CORAL_DRILLS is off. */
+  drills: DrillMode | null;
 }

@@ -61,6 +61,10 @@ async function main(): Promise<void> {
       .map((u) => `  ${u}\n`)
       .join('')}`,
   );
+  if (config.drills)
+    process.stdout.write(
+      '*** DRILL MODE: faults can be injected through /api/drills (docs/DRILLS.md). Never on a venue in service. ***\n',
+    );
 
   let stopping = false;
   const shutdown = async (reason: string, exitCode: number) => {

@@ -47,7 +47,7 @@ function takePin(resource: ResourceName, body: Record<string, unknown>): string 
 }
 
 export function registerResourceRoutes(app: FastifyInstance, ctx: AppContext): void {
-  const { storage, epoch } = ctx;
+  const { storage } = ctx;
   const onePinWriteAtATime = serialQueue();
 
   /**
@@ -104,7 +104,7 @@ export function registerResourceRoutes(app: FastifyInstance, ctx: AppContext): v
 
     app.get(collection, signedIn, async (): Promise<Snapshot> => {
       const { version, digest, items } = await storage.list(resource);
-      return { epoch, version, digest, items };
+      return { epoch: ctx.epoch, version, digest, items };
     });
 
     app.get<IdParams>(`${collection}/:id`, signedIn, async (request, reply) => {

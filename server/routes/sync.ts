@@ -45,10 +45,13 @@ function resumePoint(request: FastifyRequest<ChangesQuery>) {
 }
 
 export function registerSyncRoutes(app: FastifyInstance, ctx: AppContext): void {
-  const { storage, epoch, hub } = ctx;
+  const { storage, hub, drills } = ctx;
   const signedIn = { onRequest: requireSession(ctx) };
 
-  app.get('/api/sync/status', async (): Promise<SyncStatus> => ({ epoch, ...(await storage.status()) }));
+  app.get('/api/sync/status', async (): Promise<SyncStatus> => {
+    const states = await storage.status();
+    return { epoch: ctx.epoch, ...states };
+  });
 
   app.get<ChangesQuery>('/api/sync/changes', signedIn, async (request): Promise<ChangesResponse> => {
     const resource = queryParam(request.query, 'resource');
@@ -61,9 +64,17 @@ export function registerSyncRoutes(app: FastifyInstance, ctx: AppContext): void 
       throw new ApiError('invalid_query', 'since must be a non-negative integer', { param: 'since' });
     const since = Number(sinceText);
     const clientEpoch = queryParam(request.query, 'epoch');
+    const epoch = ctx.epoch;
     if (clientEpoch !== undefined && clientEpoch !== epoch)
       throw new ApiError('epoch_mismatch', 'versions from another epoch are not comparable; re-verify', {
         epoch,
+      });
+
+    const fault = drills?.faults.tooOldForChanges(resource, request.headers['user-agent'] ?? '');
+    if (fault)
+      throw new ApiError('too_old', `Drill: fault ${fault.id} answers this catch-up with too_old`, {
+        drill: true,
+        fault: fault.id,
       });
 
     const page = await storage.changes(resource, since);
@@ -88,20 +99,32 @@ export function registerSyncRoutes(app: FastifyInstance, ctx: AppContext): void 
     { ...signedIn, exposeHeadRoute: false },
     async (request, reply: FastifyReply) => {
       const resume = resumePoint(request);
+      // A stream that started mid-wipe would say hello with half of the new data.
+      if (drills?.wiping) throw new ApiError('unavailable', 'drill wipe in progress; retry shortly');
+      const client = drills ? drills.label(request) : null;
       reply.hijack();
       // From here on only the socket is kept: see sse/socket.ts.
       const socket = takeSocket(request.raw);
       socket.setNoDelay(true);
-      const stream = hub.add(socket);
+      const stream = hub.add(socket, client);
       socket.write(SSE_HEAD);
       hub.write(stream, 'retry: 1000\n\n');
       try {
+        const epoch = ctx.epoch;
         const sameEpoch = resume !== null && resume.epoch === epoch;
-        const start = await storage.streamStart(sameEpoch ? resume.seq : null);
-        const hello: HelloEvent = { epoch, versions: start.versions, digests: start.digests };
+        // A drill can refuse the replay as if that history were no longer kept.
+        const refused = sameEpoch && drills?.faults.tooOldForResume(stream) != null;
+        const start = await storage.streamStart(sameEpoch && !refused ? resume.seq : null);
+        const hello: HelloEvent = {
+          epoch,
+          versions: start.versions,
+          digests: start.digests,
+          heartbeatMs: ctx.config.heartbeatMs,
+        };
         let prelude = sseMessage(SSE_EVENTS.hello, hello);
         let reason: ResetReason | null = null;
         if (resume && !sameEpoch) reason = 'epoch_changed';
+        else if (refused) reason = 'too_old';
         else if (resume && start.changes === null)
           reason = resume.seq > start.lastSeq ? 'server_reset' : 'too_old';
         if (reason) prelude += sseMessage(SSE_EVENTS.reset, { epoch, reason } satisfies ResetEvent);

@@ -8,8 +8,13 @@
  * resumes with Last-Event-ID when it reconnects. Each stream remembers the highest seq it
  * was sent, so a change that reaches the hub after the stream's replay already carried it
  * (PostgreSQL publishes shortly after commit, not during it) is not sent twice.
+ *
+ * Drill mode (server/drills) plugs `StreamFaults` in to disturb chosen streams on purpose;
+ * only while one of its faults acts on sync events does a flush go stream by stream.
+ * Drill mode may also give the hub a new epoch in-process (`restart`).
  */
 import type { Writable } from 'node:stream';
+import type { DrillNotice, DrillStream } from '../../src/shared/drills';
 import {
   formatEventId,
   type HeartbeatEvent,
@@ -17,14 +22,16 @@ import {
   SSE_EVENTS,
   type SyncEvent,
 } from '../../src/shared/protocol';
+import type { ResourceName } from '../../src/shared/resources';
 import type { Change } from '../storage/types';
 
 /** What the hub needs of a connection: a net.Socket in the server, any Writable in tests. */
 export type SseSocket = Pick<Writable, 'write' | 'end' | 'destroy' | 'destroyed' | 'writableLength' | 'once'>;
 
 /** One encoded sync event. */
-interface Encoded {
+export interface Encoded {
   seq: number;
+  resource: ResourceName;
   bytes: Buffer;
 }
 
@@ -34,8 +41,35 @@ export interface SseStream {
   /** Live events that arrived while the stream was starting; null once live. */
   held: Encoded[] | null;
   heldBytes: number;
-  /** Highest seq written to this stream; nothing at or below it is written again. */
+  /**
+   * Highest seq handed to this stream; nothing at or below it is handed over again. A
+   * drill fault that drops or holds back an event still counts it as handed over.
+   */
   sentSeq: number;
+  /** Who opened it, kept only in drill mode (faults match on it); null otherwise. */
+  client: DrillStream | null;
+}
+
+/**
+ * What drill mode plugs into the hub to disturb streams on purpose (server/drills). The
+ * hub consults it only while it reports an armed fault of the matching sort.
+ */
+export interface StreamFaults {
+  /** A fault acts on sync events: flushes then go stream by stream through `deliver`. */
+  readonly shapesEvents: boolean;
+  /** A fault may withhold heartbeats: each stream is then asked `stallsHeartbeat`. */
+  readonly stallsHeartbeats: boolean;
+  /**
+   * Hands one live stream its events of this flush (seq ascending, all above its sentSeq):
+   * the faults write them through `SseHub.write`, now, later, several times or never.
+   */
+  deliver(stream: SseStream, events: Encoded[]): void;
+  /** Whether heartbeat number `beat` is withheld from this stream. */
+  stallsHeartbeat(stream: SseStream, beat: number): boolean;
+  /** A flush or heartbeat was handed to every stream: count-limited faults may now end. */
+  endRound(): void;
+  /** The stream is gone: drop whatever is held back for it. */
+  forget(stream: SseStream): void;
 }
 
 export interface HubOptions {
@@ -81,9 +115,13 @@ export class SseHub {
   private flushScheduled: NodeJS.Immediate | null = null;
   private publishedSeq = 0;
   private readonly timer: NodeJS.Timeout;
+  private beats = 0;
+  private faults: StreamFaults | null = null;
+  /** While a drill wipe rewrites the database: commits are recorded, not sent. */
+  private paused = false;
 
   constructor(
-    private readonly epoch: string,
+    private currentEpoch: string,
     /** Versions as published; heartbeats flush first, so they never run ahead of events. */
     private readonly versions: PerResource<number>,
     private readonly options: HubOptions,
@@ -92,13 +130,28 @@ export class SseHub {
     this.timer.unref();
   }
 
+  /** The epoch every event, heartbeat and route answer carries now. */
+  get epoch(): string {
+    return this.currentEpoch;
+  }
+
   get size(): number {
     return this.starting.size + this.live.size;
   }
 
+  /** Every open stream, starting ones first. */
+  streams(): SseStream[] {
+    return [...this.starting, ...this.live];
+  }
+
+  /** Plugs drill mode's faults in (server/drills). */
+  attachFaults(faults: StreamFaults): void {
+    this.faults = faults;
+  }
+
   /** Registers a stream that is starting: live events are held until `goLive`. */
-  add(socket: SseSocket): SseStream {
-    const stream: SseStream = { socket, held: [], heldBytes: 0, sentSeq: 0 };
+  add(socket: SseSocket, client: DrillStream | null = null): SseStream {
+    const stream: SseStream = { socket, held: [], heldBytes: 0, sentSeq: 0, client };
     this.starting.add(stream);
     socket.once('close', () => this.forget(stream));
     return stream;
@@ -129,7 +182,12 @@ export class SseHub {
       if (change.seq <= this.publishedSeq) continue; // already published; order is by seq
       this.publishedSeq = change.seq;
       this.versions[change.resource] = change.version;
-      const event: Encoded = { seq: change.seq, bytes: Buffer.from(syncMessage(this.epoch, change)) };
+      if (this.paused) continue;
+      const event: Encoded = {
+        seq: change.seq,
+        resource: change.resource,
+        bytes: Buffer.from(syncMessage(this.currentEpoch, change)),
+      };
       this.queue.push(event);
       for (const stream of this.starting) this.hold(stream, event);
     }
@@ -144,6 +202,10 @@ export class SseHub {
     const queue = this.queue;
     if (queue.length === 0) return;
     this.queue = [];
+    if (this.faults?.shapesEvents) {
+      this.flushThroughFaults(this.faults, queue);
+      return;
+    }
     const all = queue.length === 1 ? queue[0]!.bytes : Buffer.concat(queue.map((e) => e.bytes));
     const framed = chunk(all);
     const first = queue[0]!.seq;
@@ -156,22 +218,96 @@ export class SseHub {
     }
   }
 
+  /**
+   * The per-stream path, taken only while a drill fault acts on sync events. Each stream's
+   * sentSeq moves past the whole flush here, whatever the faults hold back or drop: the
+   * shared path that resumes once they end then neither repeats nor skips an event.
+   */
+  private flushThroughFaults(faults: StreamFaults, queue: Encoded[]): void {
+    const last = queue[queue.length - 1]!.seq;
+    for (const stream of this.live) {
+      if (stream.sentSeq >= last) continue;
+      const sentSeq = stream.sentSeq;
+      const events = sentSeq < queue[0]!.seq ? queue : queue.filter((e) => e.seq > sentSeq);
+      stream.sentSeq = last;
+      faults.deliver(stream, events);
+    }
+    faults.endRound();
+  }
+
   /** Writes SSE text to one stream now, as one chunk (`retry`). */
   write(stream: SseStream, text: Buffer | string): void {
     this.send(stream, chunk(text));
+  }
+
+  /**
+   * Writes an `event: drill` notice (no id) to every live stream `match` accepts, after
+   * the events already published. Returns how many got it.
+   */
+  notify(match: (stream: SseStream) => boolean, notice: DrillNotice): number {
+    this.flush();
+    const framed = chunk(sseMessage(SSE_EVENTS.drill, notice));
+    let told = 0;
+    for (const stream of this.live)
+      if (match(stream)) {
+        this.send(stream, framed);
+        told++;
+      }
+    return told;
+  }
+
+  /**
+   * Ends the streams `match` accepts, live ones after `notice` (when given); starting ones
+   * have not had their hello yet and just end. Clients reconnect with Last-Event-ID.
+   */
+  end(match: (stream: SseStream) => boolean, notice?: DrillNotice): number {
+    if (notice) this.notify(match, notice);
+    else this.flush();
+    const ending = this.streams().filter(match);
+    for (const stream of ending) this.endStream(stream);
+    return ending.length;
+  }
+
+  /**
+   * Commits are recorded but sent to nobody until `restart`: a drill wipe rewrites the
+   * database, and its reseed must not reach clients under the old epoch.
+   */
+  pause(): void {
+    this.flush();
+    this.paused = true;
+  }
+
+  /** Takes back `pause` when nothing changed after all. */
+  resume(): void {
+    this.paused = false;
+  }
+
+  /**
+   * Serves a new epoch from now on (drill mode): every stream gets `notice`, then ends,
+   * and reconnects to a hello with the new epoch (a resume gets `reset epoch_changed`).
+   * `versions` replaces the published versions when the data was replaced too.
+   */
+  restart(epoch: string, versions: PerResource<number> | null, notice: DrillNotice): number {
+    const ended = this.end(() => true, notice);
+    this.currentEpoch = epoch;
+    if (versions) Object.assign(this.versions, versions);
+    this.paused = false;
+    return ended;
   }
 
   /** Ends every stream (shutdown) after what is queued; clients reconnect to whatever runs next. */
   close(): void {
     clearInterval(this.timer);
     this.flush();
-    for (const stream of [...this.starting, ...this.live]) {
-      const { socket } = stream;
-      // Destroy once the last bytes are out: a client that never closes its side must not hold the shutdown.
-      socket.end(LAST_CHUNK, () => socket.destroy());
-    }
-    this.starting.clear();
-    this.live.clear();
+    for (const stream of this.streams()) this.endStream(stream);
+  }
+
+  /** Ends one stream's chunked body and forgets it. */
+  private endStream(stream: SseStream): void {
+    this.forget(stream);
+    const { socket } = stream;
+    // Destroy once the last bytes are out: a client that never closes its side must not hold the shutdown.
+    socket.end(LAST_CHUNK, () => socket.destroy());
   }
 
   private hold(stream: SseStream, event: Encoded): void {
@@ -181,10 +317,14 @@ export class SseHub {
   }
 
   private heartbeat(): void {
+    if (this.paused) return; // the versions are mid-rewrite; the restart ends every stream anyway
     this.flush();
-    const data: HeartbeatEvent = { epoch: this.epoch, versions: this.versions };
+    const data: HeartbeatEvent = { epoch: this.currentEpoch, versions: this.versions };
     const framed = chunk(sseMessage(SSE_EVENTS.heartbeat, data));
-    for (const stream of this.live) this.send(stream, framed);
+    const beat = ++this.beats;
+    const faults = this.faults?.stallsHeartbeats ? this.faults : null;
+    for (const stream of this.live) if (!faults?.stallsHeartbeat(stream, beat)) this.send(stream, framed);
+    faults?.endRound();
   }
 
   /** Writes framed bytes to one stream, dropping it when its unsent bytes pile up. */
@@ -204,6 +344,7 @@ export class SseHub {
     this.starting.delete(stream);
     this.live.delete(stream);
     stream.held = null;
+    this.faults?.forget(stream);
   }
 }
 

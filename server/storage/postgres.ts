@@ -7,6 +7,7 @@
  */
 import type pg from 'pg';
 import { type Item, RESOURCE_NAMES, type ResourceName } from '../../src/shared/resources';
+import { ApiError } from '../errors';
 import { type ChangeRow, toChange, toItem } from './items';
 import * as auth from './postgres-auth';
 import { CHANGE_COLUMNS, ChangeFeed } from './postgres-feed';
@@ -273,6 +274,21 @@ export class PostgresStorage implements Storage {
 
   async cleanup(now: number, idempotencyTtlMs: number): Promise<void> {
     await auth.cleanup(this.pool, now, idempotencyTtlMs);
+  }
+
+  /** Every instance on this database serves the deployment's epoch (postgres-schema.ts). */
+  readonly sharesEpoch = true;
+
+  /**
+   * Refused: other instances serve this data under the shared epoch, and one instance's
+   * drill cannot make them all re-verify. Drop and recreate the database, restart them.
+   */
+  async wipe(): Promise<void> {
+    throw new ApiError(
+      'drill_unsupported',
+      'a drill wipe works on SQLite only: on PostgreSQL instances share the data and its epoch; ' +
+        'recreate the database and restart the instances instead',
+    );
   }
 
   /** Stops the feed (releasing the LISTEN connection), then ends the pool. */

@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { EMPTY_DIGEST } from '../../src/shared/digest';
 import type { PerResource } from '../../src/shared/protocol';
 import { type Item, RESOURCE_NAMES, type ResourceName } from '../../src/shared/resources';
 import { type ChangeRow, keyReused, toChange, toItem } from './items';
@@ -66,6 +67,11 @@ function readStatements(db: Database.Database) {
     deleteSession: db.prepare('DELETE FROM sessions WHERE token_hash = ?'),
     expireSessions: db.prepare('DELETE FROM sessions WHERE expires_at <= ?'),
     expireAnswers: db.prepare('DELETE FROM idempotency WHERE created_at <= ?'),
+    resetStates: db.prepare(
+      'UPDATE resource_state SET version = 0, digest = ?, count = 0, pruned_through = 0',
+    ),
+    // Every seq up to the newest is gone: a resume from any of them is too old.
+    forgetLog: db.prepare('UPDATE log_state SET pruned_seq = last_seq WHERE id = 1'),
   };
 }
 
@@ -229,6 +235,24 @@ export class SqliteStorage implements Storage {
   async cleanup(now: number, idempotencyTtlMs: number): Promise<void> {
     this.q.expireSessions.run(now);
     this.q.expireAnswers.run(now - idempotencyTtlMs);
+  }
+
+  /** One process owns the file, so the epoch is this process's own. */
+  readonly sharesEpoch = false;
+
+  async wipe(): Promise<void> {
+    this.db
+      .transaction(() => {
+        // `changes.seq` is AUTOINCREMENT: sqlite_sequence keeps its high-water mark, so
+        // the reseed's changes get seqs above every seq ever handed out.
+        this.db.exec(
+          'DELETE FROM refs; DELETE FROM items; DELETE FROM employee_pins; DELETE FROM sessions; ' +
+            'DELETE FROM idempotency; DELETE FROM changes;',
+        );
+        this.q.resetStates.run(EMPTY_DIGEST);
+        this.q.forgetLog.run();
+      })
+      .immediate();
   }
 
   async close(): Promise<void> {

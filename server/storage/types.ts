@@ -149,5 +149,18 @@ export interface Storage {
   deleteSession(tokenHash: string): Promise<void>;
   /** Drops expired sessions and old idempotency answers. */
   cleanup(now: number, idempotencyTtlMs: number): Promise<void>;
+  /**
+   * Whether other instances share this database and its epoch (PostgreSQL): then the
+   * epoch is the deployment's and one process must not change it on its own.
+   */
+  readonly sharesEpoch: boolean;
+  /**
+   * Drill mode's wipe: deletes every item, PIN hash, session, idempotency answer and the
+   * change log, and resets every type to version 0 with the empty digest, in one
+   * transaction, like a fresh install. Seqs keep counting up: the SSE hub (and any client
+   * holding an event id) must never see a seq used twice. Notifies no listener. SQLite
+   * only; PostgreSQL refuses with `drill_unsupported`.
+   */
+  wipe(): Promise<void>;
   close(): Promise<void>;
 }

@@ -29,7 +29,12 @@ export const faultRequestSchema = z
     /** How many events (or catch-ups, for too_old) the fault affects, then it ends. */
     count: z.number().int().min(1).max(1_000_000).optional(),
     /** How long the fault stays armed. */
-    durationMs: z.number().int().min(1).max(24 * 60 * 60_000).optional(),
+    durationMs: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60 * 60_000)
+      .optional(),
     /** duplicate: how many times each event is sent in all (default 3). */
     copies: z.number().int().min(2).max(20).optional(),
     /** reorder: events held and then sent newest first (default 3). */
@@ -74,6 +79,10 @@ export interface DrillStream {
 /** `GET /api/drills`. */
 export interface DrillState {
   epoch: string;
+  /** The server's heartbeat interval: drills allow a few of them for convergence. */
+  heartbeatMs: number;
+  /** This server process's memory (process.memoryUsage()), for the soak drill. */
+  memory: { rssBytes: number; heapUsedBytes: number };
   faults: Fault[];
   streams: DrillStream[];
 }

@@ -40,7 +40,7 @@ describe.each(STORAGE_KINDS)('on %s', (kind) => {
   const newZone = (name: string) => api.post<Item<'zone'>>('/api/zones', { name });
 
   describe('a new stream', () => {
-    test('answers text/event-stream, sends retry, then hello with the current status', async () => {
+    test('answers text/event-stream, sends retry, then hello with the current status and the heartbeat interval', async () => {
       const now = await status(server.url);
       const stream = await openStream(server.url, token);
       const [hello] = await stream.waitFor((e) => e.event === 'hello');
@@ -55,6 +55,7 @@ describe.each(STORAGE_KINDS)('on %s', (kind) => {
         epoch: server.epoch,
         versions: now.versions,
         digests: now.digests,
+        heartbeatMs: 150,
       } satisfies HelloEvent);
     });
 
