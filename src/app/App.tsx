@@ -4,6 +4,7 @@
  */
 import { useEffect } from 'react';
 import { useSyncConnection } from '../sync';
+import { StorageNotice } from './components/StorageNotice';
 import { TopBar } from './components/TopBar';
 import { UpdatePrompt } from './components/UpdatePrompt';
 import { engine, startEngine, stopEngine } from './engine';
@@ -58,6 +59,7 @@ function SignedIn({ session }: { session: Session }) {
       <ReconnectSignals />
       <TopBar current={route.screen} session={session} />
       <UpdatePrompt />
+      <StorageNotice />
       <main className="app__main">
         <CurrentScreen route={route} />
       </main>

@@ -2,9 +2,9 @@
  * React bindings to the engine's Zustand stores. Selectors return store-owned values
  * (arrays, records) so components re-render only when that slice changes.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { useStore } from 'zustand';
-import type { Item, ResourceName } from '../shared/resources';
+import { type Item, RESOURCE_NAMES, type ResourceName } from '../shared/resources';
 import { useResource } from '../sync';
 import type { ConnectionState, ResourceState } from '../sync/types';
 import { engine } from './engine';
@@ -68,6 +68,21 @@ export function useConnection(): {
   isLeader: boolean;
 } {
   return useStore(engine.connection);
+}
+
+/** Calls `onChange` whenever any of the ten stores changes. */
+function subscribeToAllStores(onChange: () => void): () => void {
+  const unsubscribes = RESOURCE_NAMES.map((r) => engine.stores[r].subscribe(onChange));
+  return () => {
+    for (const unsubscribe of unsubscribes) unsubscribe();
+  };
+}
+
+/** Whether this device's storage quota refused the newest data of some type (it retries on its own). */
+export function useStorageFull(): boolean {
+  return useSyncExternalStore(subscribeToAllStores, () =>
+    RESOURCE_NAMES.some((r) => engine.stores[r].getState().error?.code === 'storage_full'),
+  );
 }
 
 /** The current time, refreshed every `intervalMs` (prices and "data from" labels move with it). */

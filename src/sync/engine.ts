@@ -8,6 +8,7 @@ import { isResourceName, RESOURCE_NAMES, type ResourceName } from '../shared/res
 import { createApi } from './api';
 import { createConnection } from './connection';
 import { DEFAULT_DB_NAME } from './db';
+import { drillLogMessage } from './drillNotice';
 import {
   type EventSourceConstructor,
   type EventStream,
@@ -43,7 +44,11 @@ export interface SyncEngineOptions {
   locks?: Pick<LockManager, 'request'> | null;
   /** Defaults to `globalThis.BroadcastChannel`; only used together with locks. */
   BroadcastChannel?: typeof BroadcastChannel | null;
-  /** A stream silent this long is reopened (ms, default 45000: three missed heartbeats). */
+  /**
+   * A stream silent this long is reopened (ms, default 45000: three missed heartbeats of the
+   * contract's 15 s). A hello that names the server's `heartbeatMs` replaces it with three
+   * of those intervals, never under 2 s (eventStream.ts, `staleAfterFor`).
+   */
   staleStreamMs?: number;
   /** How long remotely changed ids stay highlighted (ms, default 2000). */
   highlightMs?: number;
@@ -173,6 +178,10 @@ export function createSyncEngine(options: SyncEngineOptions = {}): SyncEngine {
       case 'reset':
         log.add({ kind: 'reset', message: `server reset the stream (${signal.data.reason})` });
         void checks.check(`reset: ${signal.data.reason}`);
+        return;
+      case 'drill':
+        // Logged only: the engine must notice and repair the fault by its own rules.
+        log.add({ kind: 'fault', message: drillLogMessage(signal.data), drill: signal.data.fault });
         return;
     }
   }

@@ -4,8 +4,10 @@
  * BroadcastChannel `<name>-sync`. When the leader closes, its lock is released and the
  * next waiting tab opens the stream. Without Web Locks (Node) every engine leads alone.
  */
+import type { DrillNotice } from '../shared/drills';
 import type { HeartbeatEvent, HelloEvent, ResetEvent, SyncEvent } from '../shared/protocol';
 import { SSE_EVENTS } from '../shared/protocol';
+import { readDrillNotice } from './drillNotice';
 
 /** The part of a WHATWG EventSource the engine uses (the browser's or the `eventsource` package's). */
 export interface EventSourceLike {
@@ -34,7 +36,9 @@ export type StreamSignal =
   | { type: 'hello'; data: HelloEvent }
   | { type: 'sync'; data: SyncEvent; id: string }
   | { type: 'heartbeat'; data: HeartbeatEvent }
-  | { type: 'reset'; data: ResetEvent };
+  | { type: 'reset'; data: ResetEvent }
+  /** Drill mode: QA injected a fault into the stream on purpose (already checked by `readDrillNotice`). */
+  | { type: 'drill'; data: DrillNotice };
 
 /** Relay messages between tabs: signals, plus a newcomer asking for the current state. */
 type RelayMessage = StreamSignal | { type: 'state?' };
@@ -48,7 +52,10 @@ export interface EventStreamOptions {
   name: string;
   locks: Pick<LockManager, 'request'> | null;
   BroadcastChannel: typeof BroadcastChannel | null;
-  /** A stream silent this long is treated as dead and reopened (heartbeats come every 15 s). */
+  /**
+   * A stream silent this long is treated as dead and reopened (heartbeats come at least
+   * every 15 s), unless its hello names the server's heartbeat interval: see `staleAfterFor`.
+   */
   staleAfterMs: number;
   onSignal(signal: StreamSignal): void;
   onLeader(isLeader: boolean): void;
@@ -63,7 +70,39 @@ export interface EventStream {
 }
 
 const CLOSED = 2;
-const NAMED_EVENTS = [SSE_EVENTS.hello, SSE_EVENTS.sync, SSE_EVENTS.heartbeat, SSE_EVENTS.reset] as const;
+const NAMED_EVENTS = [
+  SSE_EVENTS.hello,
+  SSE_EVENTS.sync,
+  SSE_EVENTS.heartbeat,
+  SSE_EVENTS.reset,
+  SSE_EVENTS.drill,
+] as const;
+
+/** Missed heartbeats after which a stream counts as dead: one late heartbeat is not an outage. */
+export const MISSED_HEARTBEATS = 3;
+/** Never sooner than this, so a tiny interval cannot make a healthy stream flap. */
+export const MIN_STALE_MS = 2_000;
+/** Never later than this: a huge (or broken) interval must not switch the watchdog off. */
+export const MAX_STALE_MS = 5 * 60_000;
+
+/**
+ * How long a stream may stay silent: three of the server's heartbeat intervals as its
+ * hello announced them (clamped to [MIN_STALE_MS, MAX_STALE_MS]), else `fallbackMs`.
+ */
+export function staleAfterFor(heartbeatMs: unknown, fallbackMs: number): number {
+  if (typeof heartbeatMs !== 'number' || !Number.isFinite(heartbeatMs) || heartbeatMs <= 0) return fallbackMs;
+  return Math.min(Math.max(MISSED_HEARTBEATS * heartbeatMs, MIN_STALE_MS), MAX_STALE_MS);
+}
+
+/** The signal an event's data makes, or null when the data cannot be one. */
+function signalOf(name: (typeof NAMED_EVENTS)[number], data: unknown, id: string): StreamSignal | null {
+  if (name === SSE_EVENTS.drill) {
+    const notice = readDrillNotice(data);
+    return notice && { type: name, data: notice };
+  }
+  // The other events are checked where they are used (the rules, the check).
+  return { type: name, data, id } as StreamSignal;
+}
 
 export function joinEventStream(options: EventStreamOptions): EventStream {
   let source: EventSourceLike | null = null;
@@ -71,6 +110,9 @@ export function joinEventStream(options: EventStreamOptions): EventStream {
   let open = false;
   let stopped = false;
   let watchdog: ReturnType<typeof setTimeout> | null = null;
+  /** The current connection's silence limit: the option's, until its hello names the heartbeat. */
+  let staleAfterMs = options.staleAfterMs;
+  let staleReason = '';
   const abort = new AbortController();
   let releaseLock: () => void = () => undefined;
   /** The id of the last sync event this tab saw, its own or relayed. */
@@ -90,10 +132,10 @@ export function joinEventStream(options: EventStreamOptions): EventStream {
   function armWatchdog(): void {
     if (watchdog) clearTimeout(watchdog);
     watchdog = setTimeout(() => {
-      options.onFault(`no message for ${options.staleAfterMs} ms; reopening the stream`);
+      options.onFault(`no message for ${staleAfterMs} ms${staleReason}; reopening the stream`);
       closeSource();
       connect();
-    }, options.staleAfterMs);
+    }, staleAfterMs);
     (watchdog as { unref?: () => void }).unref?.();
   }
 
@@ -114,6 +156,8 @@ export function joinEventStream(options: EventStreamOptions): EventStream {
       : options.url;
     const es = new options.EventSource(url, options.init);
     source = es;
+    staleAfterMs = options.staleAfterMs;
+    staleReason = '';
     es.addEventListener('open', () => {
       if (source !== es) return;
       armWatchdog();
@@ -127,15 +171,35 @@ export function joinEventStream(options: EventStreamOptions): EventStream {
     for (const name of NAMED_EVENTS) {
       es.addEventListener(name, (event) => {
         if (source !== es) return;
-        armWatchdog();
         if (event.lastEventId) lastEventId = event.lastEventId;
+        let signal: StreamSignal | null = null;
         try {
-          emit({ type: name, data: JSON.parse(String(event.data)), id: event.lastEventId } as StreamSignal);
+          signal = signalOf(name, JSON.parse(String(event.data)), event.lastEventId);
         } catch {
-          options.onFault(`unreadable ${name} event`);
+          signal = null;
+        }
+        if (signal?.type === 'hello') hearHello(signal.data);
+        // Even an unreadable message shows the connection is alive.
+        armWatchdog();
+        if (!signal) {
+          options.onFault(`unreadable ${name} event; ignored`);
+          return;
+        }
+        try {
+          emit(signal);
+        } catch {
+          options.onFault(`the ${name} event could not be handled`);
         }
       });
     }
+  }
+
+  /** Each connection's hello may say how often the server beats: three missed beats mean dead. */
+  function hearHello(hello: HelloEvent): void {
+    const heartbeatMs: unknown = (hello as { heartbeatMs?: unknown } | null)?.heartbeatMs;
+    staleAfterMs = staleAfterFor(heartbeatMs, options.staleAfterMs);
+    staleReason =
+      staleAfterMs === options.staleAfterMs ? '' : ` (the server beats every ${String(heartbeatMs)} ms)`;
   }
 
   function becomeLeader(): void {

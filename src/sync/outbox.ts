@@ -9,6 +9,7 @@ import { newId } from '../shared/ids';
 import type { ResourceName } from '../shared/resources';
 import { SyncError } from './api';
 import type { OutboxRow, SyncDatabase } from './db';
+import { isQuotaError, storageFullError } from './storageFull';
 import type { OutboxAction, OutboxControls, OutboxEntry, SyncErrorInfo } from './types';
 
 /** What a write asks the outbox to keep. */
@@ -47,7 +48,7 @@ export interface Outbox {
   open(): Promise<void>;
   /** Reads the table into memory (another tab changed it). */
   load(): Promise<void>;
-  /** Queues a write; rejects with a `storage_error` SyncError when IndexedDB refuses it. */
+  /** Queues a write; rejects with a `storage_full` or `storage_error` SyncError when IndexedDB refuses it. */
   add(entry: NewEntry): Promise<OutboxEntry>;
   patch(seq: number, changes: Partial<Omit<OutboxEntry, 'seq'>>): Promise<void>;
   /**
@@ -157,6 +158,11 @@ export function createOutbox(options: OutboxOptions): Outbox {
         return db.outbox.add(row);
       });
     } catch (error) {
+      // Refused, never half-kept: the caller still holds the change and says so (the form keeps the input).
+      if (isQuotaError(error))
+        throw new SyncError(
+          storageFullError("This device's storage is full, so the change was not saved on this device."),
+        );
       const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       throw new SyncError({
         code: 'storage_error',

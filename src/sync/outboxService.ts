@@ -3,13 +3,13 @@
  * (sender.ts), the link the stores write through, and the controls the app sees.
  */
 import type { ResourceName } from '../shared/resources';
-import type { SyncApi } from './api';
+import { errorInfo, type SyncApi } from './api';
 import type { SyncDatabase } from './db';
 import { createOutbox } from './outbox';
 import type { ResourceController } from './resourceStore';
 import { createSender, describeEntry } from './sender';
 import type { SyncLog } from './syncLog';
-import type { OutboxControls } from './types';
+import type { OutboxControls, OutboxEntry } from './types';
 import type { OutboxLink } from './writes';
 
 export interface OutboxServiceOptions {
@@ -53,7 +53,18 @@ export function createOutboxService(options: OutboxServiceOptions): OutboxServic
     entries: () => outbox.entries(),
     subscribe: (listener) => outbox.store.subscribe(listener),
     async enqueue(input) {
-      const entry = await outbox.add(input);
+      let entry: OutboxEntry;
+      try {
+        entry = await outbox.add(input);
+      } catch (error) {
+        const name = input.itemName ? `“${input.itemName}”` : input.itemId;
+        log.add({
+          resource: input.resource,
+          kind: 'write_failed',
+          message: `${input.action} ${name} not queued: ${errorInfo(error).message}`,
+        });
+        throw error;
+      }
       log.add({
         resource: entry.resource,
         kind: 'write_queued',

@@ -7,6 +7,7 @@
 import type { SyncStatus } from '../shared/protocol';
 import { errorInfo, type SyncApi } from './api';
 import type { ResourceController } from './resourceStore';
+import { isStorageCode } from './storageFull';
 import type { SyncLog } from './syncLog';
 
 /** `data.type` of the message the service worker posts when API requests succeed again. */
@@ -66,8 +67,12 @@ export async function checkAndRepair(ctx: CheckContext, reason: string): Promise
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [errorInfo(r.reason)] : []));
   if (failures.length === 0) return 'ok';
   if (failures.every((f) => f.code === 'network_error')) return 'offline';
-  // Signed out: a full refresh would be refused the same way; the app asks for a PIN.
-  if (failures.every((f) => f.code === 'not_signed_in' || f.code === 'network_error')) return 'failed';
+  // Signed out, or this device's storage refused the result: a full refresh would fail the
+  // same way (the app asks for a PIN; a full disk is retried by the next heartbeat or event).
+  if (
+    failures.every((f) => f.code === 'not_signed_in' || f.code === 'network_error' || isStorageCode(f.code))
+  )
+    return 'failed';
   await refreshLoaded(ctx, `check failed (${failures.map((f) => f.code).join(', ')})`);
   return 'failed';
 }

@@ -20,8 +20,9 @@ import {
   type VerifyTarget,
   verify,
 } from './rules';
+import { createFullTracker, isQuotaError, isStorageCode, unsavedWork } from './storageFull';
 import type { SyncLog } from './syncLog';
-import type { ResourceActions, ResourceState, ResourceStore, SyncLogEntry } from './types';
+import type { ResourceActions, ResourceState, ResourceStore, SyncErrorInfo, SyncLogEntry } from './types';
 import { createWriteActions, type OutboxLink } from './writes';
 
 export type { ReloadKind, VerifyTarget } from './rules';
@@ -33,7 +34,7 @@ export interface ResourceStoreDeps {
   log: SyncLog;
   /** Asks the engine for a reconnect check (another epoch was seen). */
   requestCheck: (reason: string) => void;
-  /** IndexedDB refused a write: the engine reopens it and reloads from the server. */
+  /** IndexedDB refused a write: the engine reopens it and reloads from the server (not when merely full). */
   onStorageError: (resource: ResourceName, error: unknown) => void;
   /** Whether the event stream is open, so the events behind an own write will come. */
   isLive: () => boolean;
@@ -88,6 +89,7 @@ export function createResourceStore<R extends ResourceName>(
   let digestUnchecked = false;
   let tail: Promise<unknown> = Promise.resolve();
   const log = (entry: Omit<SyncLogEntry, 'seq' | 'at' | 'resource'>) => deps.log.add({ resource, ...entry });
+  const full = createFullTracker(resource, deps.log, now);
 
   /** Runs tasks that change the local copy strictly one after another. */
   function exclusive<T>(task: () => Promise<T>): Promise<T> {
@@ -160,26 +162,48 @@ export function createResourceStore<R extends ResourceName>(
     publish(local, store.getState().isLoaded);
   });
 
-  /** Writes the draft to IndexedDB, then to memory; false (and nothing changed) when storage failed. */
+  /**
+   * Writes the draft to IndexedDB, then to memory; false (and nothing changed) when storage
+   * refused. Memory never runs ahead of IndexedDB, so a refused write leaves this type
+   * behind the server, and the next event, heartbeat or check catches it up again.
+   */
   async function commit(draft: Draft<R>): Promise<boolean> {
     const db = deps.db();
     if (db) {
       try {
         await commitType(db, draft.toCommit(now()));
       } catch (error) {
-        const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-        log({
-          kind: 'storage_error',
-          message: `IndexedDB refused the write (${message}); memory kept as it was`,
-        });
-        store.setState({ error: { code: 'storage_error', status: 0, message } });
+        store.setState({ error: refused(draft, error) });
         deps.onStorageError(resource, error);
         return false;
       }
+      full.saved(draft.version);
     }
     publish(draft.toLocal());
     if (store.getState().error) store.setState({ error: null });
     return true;
+  }
+
+  /** Logs a refused write and gives the error the store shows. */
+  function refused(draft: Draft<R>, error: unknown): SyncErrorInfo {
+    if (isQuotaError(error))
+      return full.refused(unsavedWork(draft, local), local.epoch === null ? null : local.lastVersion);
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    log({
+      kind: 'storage_error',
+      message: `IndexedDB refused the write (${message}); memory kept as it was`,
+    });
+    return { code: 'storage_error', status: 0, message };
+  }
+
+  /** The last refused write as an error, for callers that must fail when it was not stored. */
+  function refusal(): SyncError {
+    const error = store.getState().error;
+    return new SyncError(
+      error && isStorageCode(error.code)
+        ? error
+        : { code: 'storage_error', status: 0, message: 'the change could not be stored' },
+    );
   }
 
   function enqueue(event: SyncEvent<R>, own: boolean): Promise<void> {
@@ -230,19 +254,17 @@ export function createResourceStore<R extends ResourceName>(
       const draft = Draft.fromSnapshot(resource, body);
       if (draft.digest !== body.digest)
         log({ kind: 'fault', message: `snapshot digest ${body.digest} but items hash to ${draft.digest}` });
-      if (!(await commit(draft)))
-        throw new SyncError({
-          code: 'storage_error',
-          status: 0,
-          message: 'the snapshot could not be stored',
-        });
+      if (!(await commit(draft))) throw refusal();
       const message = `${why}: loaded ${body.items.length} item(s) at v${body.version}`;
       log({ kind, message, bytes, version: body.version });
       rules.releaseHeld();
     } catch (error) {
       const info = errorInfo(error);
-      if (info.code !== 'storage_error') store.setState({ error: info });
-      log({ kind: 'fault', message: `loading the snapshot failed: ${info.message}` });
+      // A refused write is already in the log and in `error`.
+      if (!isStorageCode(info.code)) {
+        store.setState({ error: info });
+        log({ kind: 'fault', message: `loading the snapshot failed: ${info.message}` });
+      }
       throw error;
     } finally {
       store.setState({ isLoading: false });
@@ -255,6 +277,7 @@ export function createResourceStore<R extends ResourceName>(
     local: () => local,
     log,
     commit,
+    refusal,
     loadSnapshot,
     hold(events) {
       held = held.concat(events).slice(-MAX_HELD);

@@ -5,7 +5,7 @@
  */
 import type { SyncEvent } from '../shared/protocol';
 import type { ResourceName } from '../shared/resources';
-import { errorInfo, type SyncApi } from './api';
+import { errorInfo, type SyncApi, type SyncError } from './api';
 import { Draft, type LocalCopy } from './draft';
 import type { SyncLogEntry } from './types';
 
@@ -37,6 +37,8 @@ export interface RuleContext<R extends ResourceName> {
   log(entry: Omit<SyncLogEntry, 'seq' | 'at' | 'resource'>): void;
   /** Writes the draft, then publishes it; false when IndexedDB refused (nothing changed). */
   commit(draft: Draft<R>): Promise<boolean>;
+  /** Why the last `commit` returned false, to fail a check with (`storage_full`, `storage_error`). */
+  refusal(): SyncError;
   loadSnapshot(kind: ReloadKind, why: string): Promise<void>;
   /** Keeps events of another epoch until the store has moved into it. */
   hold(events: SyncEvent<R>[]): void;
@@ -49,6 +51,8 @@ export interface RuleContext<R extends ResourceName> {
 
 type CatchUp = 'ok' | 'epoch' | { reload: ReloadKind; why: string };
 
+type LogLine = Omit<SyncLogEntry, 'seq' | 'at' | 'resource'>;
+
 /** Applies a batch of events: duplicates ignored, next versions applied, gaps caught up. */
 export async function applyBatch<R extends ResourceName>(
   ctx: RuleContext<R>,
@@ -59,6 +63,7 @@ export async function applyBatch<R extends ResourceName>(
   const duplicates: number[] = [];
   const foreign: SyncEvent<R>[] = [];
   const remote = new Set<string>();
+  const caughtUp: LogLine[] = [];
   let reload: Exclude<CatchUp, 'ok' | 'epoch'> | null = null;
   for (const { event, own } of [...batch].sort((a, b) => a.event.version - b.event.version)) {
     if (event.epoch !== draft.epoch) {
@@ -72,7 +77,7 @@ export async function applyBatch<R extends ResourceName>(
     if (event.version > draft.version + 1) {
       // Our own write's answer ahead of the stream: the stream brings the versions between.
       if ((own && ctx.isLive()) || reload) continue;
-      const outcome = await catchUp(ctx, draft, remote);
+      const outcome = await catchUp(ctx, draft, remote, caughtUp);
       if (outcome === 'epoch') {
         ctx.requestCheck('catch-up met another epoch');
         break;
@@ -97,7 +102,11 @@ export async function applyBatch<R extends ResourceName>(
     });
     ctx.requestCheck('event from another epoch');
   }
-  if (draft.dirty && (await ctx.commit(draft))) {
+  const stored = !draft.dirty || (await ctx.commit(draft));
+  // A refused write stored nothing, so nothing was caught up or applied: the next try repeats it.
+  if (!stored) return;
+  for (const line of caughtUp) ctx.log(line);
+  if (draft.dirty) {
     ctx.log({
       kind: 'applied',
       message: `applied v${before.lastVersion + 1}..v${draft.version}`,
@@ -108,11 +117,15 @@ export async function applyBatch<R extends ResourceName>(
   if (reload) await ctx.loadSnapshot(reload.reload, reload.why);
 }
 
-/** Fills a gap from `/api/sync/changes`; says how to go on when that is not possible. */
+/**
+ * Fills a gap from `/api/sync/changes`; says how to go on when that is not possible. Its
+ * `gap_caught_up` line goes to `lines`, logged by the caller once the draft is stored.
+ */
 async function catchUp<R extends ResourceName>(
   ctx: RuleContext<R>,
   draft: Draft<R>,
   remote: Set<string>,
+  lines: LogLine[],
 ): Promise<CatchUp> {
   const from = draft.version;
   try {
@@ -128,7 +141,7 @@ async function catchUp<R extends ResourceName>(
       draft.apply(change);
       remote.add(change.id);
     }
-    ctx.log({
+    lines.push({
       kind: 'gap_caught_up',
       message: `caught up v${from}→v${draft.version} with ${body.changes.length} change(s)`,
       bytes,
@@ -167,15 +180,14 @@ export async function verify<R extends ResourceName>(ctx: RuleContext<R>, t: Ver
   if (!sameEpoch && local.digest === t.digest) {
     const draft = Draft.from(ctx.resource, local);
     draft.adopt(t.epoch, t.version);
-    if (await ctx.commit(draft)) {
-      ctx.log({
-        kind: 'digest_verified',
-        message: `digest equal: kept ${local.items.size} item(s), now v${t.version}`,
-        bytes: 0,
-        version: t.version,
-      });
-      ctx.releaseHeld();
-    }
+    if (!(await ctx.commit(draft))) throw ctx.refusal();
+    ctx.log({
+      kind: 'digest_verified',
+      message: `digest equal: kept ${local.items.size} item(s), now v${t.version}`,
+      bytes: 0,
+      version: t.version,
+    });
+    ctx.releaseHeld();
     return;
   }
   if (t.version <= local.lastVersion)
@@ -183,15 +195,24 @@ export async function verify<R extends ResourceName>(ctx: RuleContext<R>, t: Ver
   const draft = Draft.from(ctx.resource, local);
   draft.epoch = t.epoch;
   const remote = new Set<string>();
-  const outcome = await catchUp(ctx, draft, remote);
+  const caughtUp: LogLine[] = [];
+  const outcome = await catchUp(ctx, draft, remote, caughtUp);
   if (outcome === 'epoch') return ctx.requestCheck('epoch moved during the check');
   if (outcome !== 'ok') return ctx.loadSnapshot(outcome.reload, outcome.why);
-  if (draft.version === t.version && draft.digest !== t.digest)
-    return ctx.loadSnapshot('digest_mismatch', `caught up to v${t.version} but digest differs`);
-  if (!sameEpoch && draft.version !== t.version)
-    return ctx.loadSnapshot('digest_mismatch', 'new epoch and the digest could not be verified');
-  if (await ctx.commit(draft)) {
-    if (remote.size > 0) ctx.markRecent(remote);
-    ctx.releaseHeld();
+  const rejected =
+    draft.version === t.version && draft.digest !== t.digest
+      ? `caught up to v${t.version} but digest differs`
+      : !sameEpoch && draft.version !== t.version
+        ? 'new epoch and the digest could not be verified'
+        : null;
+  if (rejected) {
+    // What the catch-up downloaded is part of this decision's cost, even though it is dropped.
+    for (const line of caughtUp) ctx.log(line);
+    return ctx.loadSnapshot('digest_mismatch', rejected);
   }
+  // The check must not count a type it could not store as verified: it is retried.
+  if (!(await ctx.commit(draft))) throw ctx.refusal();
+  for (const line of caughtUp) ctx.log(line);
+  if (remote.size > 0) ctx.markRecent(remote);
+  ctx.releaseHeld();
 }

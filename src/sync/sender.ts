@@ -13,6 +13,7 @@ import type { Item, ResourceName } from '../shared/resources';
 import { errorInfo, type SyncApi } from './api';
 import { itemKey, type Outbox } from './outbox';
 import type { Acknowledged } from './overlay';
+import { isQuotaError } from './storageFull';
 import type { SyncLog } from './syncLog';
 import type { OutboxControls, OutboxEntry, SyncErrorInfo } from './types';
 
@@ -152,7 +153,12 @@ export function createSender(options: SenderOptions): Sender {
       do {
         again = false;
         await drain().catch((error: unknown) => {
-          log.add({ kind: 'fault', message: `sending the outbox failed: ${errorInfo(error).message}` });
+          // The outbox table itself refused (storage full, database reopening): the entries are
+          // as they were, so try again later rather than wait for an unrelated trigger.
+          const why = isQuotaError(error) ? "this device's storage is full" : errorInfo(error).message;
+          log.add({ kind: 'fault', message: `sending the outbox failed: ${why}; will retry` });
+          failures++;
+          scheduleRetry();
         });
       } while (again && !stopped && !timer);
     })().finally(() => {

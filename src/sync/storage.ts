@@ -1,11 +1,13 @@
 /**
- * The database's life: open it, notice when it fails (quota exceeded, evicted, deleted or
- * upgraded by another tab), reopen it and let the engine reload from the server. While
- * that happens — or for good, if storage stays unusable — the stores run from memory.
+ * The database's life: open it, notice when it fails (evicted, deleted or upgraded by
+ * another tab), reopen it and let the engine reload from the server. While that happens —
+ * or for good, if storage stays unusable — the stores run from memory. A full disk (quota
+ * exceeded) is not such a failure: see storageFull.ts.
  */
 import type { DexieOptions } from 'dexie';
 import type { ResourceName } from '../shared/resources';
 import { SyncDatabase } from './db';
+import { isQuotaError } from './storageFull';
 import type { SyncLog } from './syncLog';
 
 export interface StorageOptions {
@@ -20,7 +22,10 @@ export interface Storage {
   /** The usable database, or null (memory-only). */
   db(): SyncDatabase | null;
   open(): Promise<void>;
-  /** A write failed: reopen once; a second failure while recovering means memory-only. */
+  /**
+   * A write failed: reopen once; a second failure while recovering means memory-only. A
+   * quota refusal is ignored here: the database is sound, only full.
+   */
   failed(resource: ResourceName | null, error: unknown): void;
   /** Resolves when no recovery is running. */
   settled(): Promise<void>;
@@ -106,6 +111,9 @@ export function createStorage(options: StorageOptions): Storage {
       }
     },
     failed(resource, error) {
+      // A full disk is not a broken database: reopening cannot free space, and the stores
+      // keep what IndexedDB holds and retry on their own (storageFull.ts).
+      if (isQuotaError(error)) return;
       if (state === 'recovering') failedAgain = true;
       if (state !== 'ok') return;
       state = 'recovering';

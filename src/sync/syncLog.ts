@@ -61,6 +61,9 @@ export function createSyncLog(capacity = DEFAULT_LOG_CAPACITY, now: () => number
           });
         } catch {
           // The log must never take the engine down; storage errors are reported by the stores.
+          // Keep the rows for the next write, so lines logged while the disk was full (or the
+          // database reopening) are still stored once it works again.
+          unsaved = rows.concat(unsaved).slice(-capacity);
         }
       });
     });

@@ -3,6 +3,7 @@
  * modules implement these; screens never reach into IndexedDB or the event stream.
  */
 import type { StoreApi } from 'zustand/vanilla';
+import type { DrillNotice } from '../shared/drills';
 import type { ErrorCode, SyncEvent, SyncStatus } from '../shared/protocol';
 import type { Item, ResourceFields, ResourceName } from '../shared/resources';
 
@@ -12,11 +13,12 @@ export type ConnectionState = 'online' | 'syncing' | 'offline';
 /** An error the server (or the network) gave a write or a read. */
 export interface SyncErrorInfo {
   /**
-   * The contract's error code, `network_error` when the server was not reached, or
-   * `storage_error` when this device's IndexedDB refused a write, `discarded` when the
-   * person dropped a queued write before the server settled it.
+   * The contract's error code, `network_error` when the server was not reached,
+   * `storage_full` when this device's storage quota refused a write, `storage_error` when
+   * IndexedDB refused it for another reason, `discarded` when the person dropped a queued
+   * write before the server settled it.
    */
-  code: ErrorCode | 'network_error' | 'storage_error' | 'discarded';
+  code: ErrorCode | 'network_error' | 'storage_full' | 'storage_error' | 'discarded';
   status: number;
   message: string;
   details?: unknown;
@@ -174,6 +176,7 @@ export interface SyncLogEntry {
     | 'reset'
     | 'leader'
     | 'storage_error'
+    | 'storage_ok'
     | 'write'
     | 'write_failed'
     | 'write_queued'
@@ -186,6 +189,8 @@ export interface SyncLogEntry {
   /** Bytes of response bodies this decision downloaded. */
   bytes?: number;
   version?: number;
+  /** On a `fault` line that relays a drill notice: the fault QA injected on purpose. */
+  drill?: DrillNotice['fault'];
 }
 
 /** Per-type figures for the diagnostics page. */

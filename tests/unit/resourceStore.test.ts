@@ -165,7 +165,10 @@ describe('applySync', () => {
   it('a failed IndexedDB write leaves memory and IndexedDB as they were', async () => {
     const before = setup.store.getState();
     setup.db.items('product').hook('creating', () => {
-      throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      throw new DOMException(
+        'An internal error was encountered in the Indexed Database server',
+        'UnknownError',
+      );
     });
     await setup.store.getState().applySync(server.commit('product', 'created', product('p9', 'Cake', 600)));
     const after = setup.store.getState();

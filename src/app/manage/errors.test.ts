@@ -107,4 +107,13 @@ describe('feedbackFor', () => {
     );
     expect(say(0, 'network_error')).toMatch(/^The server cannot be reached, so nothing was saved\./);
   });
+
+  it('says a change refused by a full device was not saved, and that the input is kept', () => {
+    const message = "This device's storage is full, so the change was not saved on this device.";
+    const feedback = feedbackFor({ code: 'storage_full', status: 0, message }, 'product', paths, names);
+    expect(feedback).toEqual({
+      fields: {},
+      banner: `${message} What you typed is still here: free up space on this device, then save again.`,
+    });
+  });
 });

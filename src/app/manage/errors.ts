@@ -130,6 +130,15 @@ export function feedbackFor(
   nameOf: (resource: ResourceName, id: string) => string,
 ): Feedback {
   const { label, plural } = RESOURCES[resource];
+  // Refused by this device, not the server (status 0 would read as "no network"): nothing
+  // was queued, and the form still holds what was typed.
+  if (error.code === 'storage_full')
+    return {
+      fields: {},
+      banner: `${error.message} What you typed is still here: free up space on this device, then save again.`,
+    };
+  if (error.code === 'storage_error')
+    return { fields: {}, banner: `${error.message} What you typed is still here: save again.` };
   const issues = issuesIn(error.details);
   if (error.status === 400 && issues.length > 0) {
     const placed = placeIssues(issues, renderedPaths);

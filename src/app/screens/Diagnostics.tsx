@@ -7,8 +7,8 @@ import { useStore } from 'zustand';
 import { RESOURCES } from '../../shared/resources';
 import { toErrorInfo } from '../api';
 import { PendingChanges, useOutboxEntries } from '../components/PendingChanges';
+import { SyncLogList } from '../components/SyncLogList';
 import { engine } from '../engine';
-import { formatClock } from '../format';
 import { useConnection, useNow } from '../hooks';
 
 /** Saves the engine's log as a JSON file. */
@@ -134,17 +134,7 @@ export function DiagnosticsScreen() {
       </p>
       <PendingChanges />
       <h2>Sync log</h2>
-      <ol className="log" aria-label="Sync log">
-        {[...entries].reverse().map((e) => (
-          <li key={e.seq} className={`log__entry log__entry--${e.kind}`} data-kind={e.kind}>
-            <time className="log__time">{formatClock(e.at)}</time>
-            <span className="log__kind">{e.kind}</span>
-            <span className="log__resource">{e.resource ?? ''}</span>
-            <span className="log__message">{e.message}</span>
-          </li>
-        ))}
-        {entries.length === 0 && <li className="empty">Nothing logged yet.</li>}
-      </ol>
+      <SyncLogList entries={entries} />
     </section>
   );
 }

@@ -48,6 +48,8 @@ export class FakeServer {
   /** When false, writes are not pushed to streams; tests deliver events by hand. */
   autoPush = true;
   down = false;
+  /** Sent in each stream's hello when set: the heartbeat interval the server announces. */
+  heartbeatMs: number | undefined = undefined;
   readonly streams = new Set<FakeEventSource>();
   private gates: Gate[] = [];
   private failures: { path: string; status: number; code: ErrorCode }[] = [];
@@ -308,7 +310,13 @@ export class FakeEventSource implements EventSourceLike {
     this.readyState = 1;
     this.dispatch('open');
     const s = this.server.status();
-    this.dispatch('hello', { epoch: s.epoch, versions: s.versions, digests: s.digests });
+    const heartbeatMs = this.server.heartbeatMs;
+    this.dispatch('hello', {
+      epoch: s.epoch,
+      versions: s.versions,
+      digests: s.digests,
+      ...(heartbeatMs === undefined ? {} : { heartbeatMs }),
+    });
   }
 
   /** The connection breaks; EventSource goes back to connecting. */
@@ -319,12 +327,14 @@ export class FakeEventSource implements EventSourceLike {
   }
 
   dispatch(type: string, data?: unknown, lastEventId = ''): void {
+    this.dispatchRaw(type, data === undefined ? undefined : JSON.stringify(data), lastEventId);
+  }
+
+  /** Sends an event whose data is exactly `text`, JSON or not (a broken server). */
+  dispatchRaw(type: string, text: string | undefined, lastEventId = ''): void {
     // Only an open connection carries messages; `open` and `error` are the connection's own.
     if (this.readyState === 2 || (this.readyState !== 1 && type !== 'error')) return;
-    const event = new MessageEvent(type, {
-      data: data === undefined ? undefined : JSON.stringify(data),
-      lastEventId,
-    });
+    const event = new MessageEvent(type, { data: text, lastEventId });
     for (const listener of this.listeners.get(type) ?? []) listener(event);
   }
 }
