@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 // Three suites, all run by `npm test`: unit (engine + shared code on fake-indexeddb),
 // server (the real server on 127.0.0.1, real SQLite), e2e (built app in real Chromium,
-// plus the benchmarks' smoke run so they never rot).
+// plus the benchmarks' smoke run so they never rot and every QA drill at a short duration).
 export default defineConfig({
   test: {
     projects: [
@@ -29,7 +29,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
-          include: ['tests/e2e/**/*.test.ts', 'tests/bench/**/*.test.ts'],
+          include: ['tests/e2e/**/*.test.ts', 'tests/bench/**/*.test.ts', 'tests/drills/**/*.test.ts'],
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 300_000,

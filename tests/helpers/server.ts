@@ -61,6 +61,8 @@ export interface TestServer {
   kill(): Promise<void>;
   /** Stop, then start again on the same port and data dir (a new epoch). */
   restart(): Promise<void>;
+  /** Starts it again after stop() or kill(), on the same port and data dir. */
+  start(): Promise<void>;
   /** Everything the process printed so far (stdout and stderr). */
   output(): string;
   /** The process's exit status once it exited by itself, else null. */
@@ -210,6 +212,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
       await stop();
       await launch();
     },
+    start: launch,
     output: () => output,
     exitCode: () => child.exitCode,
   };

@@ -1,0 +1,45 @@
+/**
+ * server-restart: the server goes down and comes back (power cut, update) while the back
+ * office writes and a tablet edits a price in the gap. A restarted SQLite server has a new
+ * epoch, so every client must re-verify what it holds.
+ */
+import type { Scenario } from '../runner';
+
+export const serverRestart: Scenario = {
+  name: 'server-restart',
+  summary: 'server stopped and started twice while writes continue and a tablet edits offline',
+  clients: 2,
+  seconds: 12,
+  convergeMs: 15_000,
+  evidence: [['epoch_changed'], ['write_queued', 'write_retried']],
+  async run(ctx) {
+    const [, tablet] = ctx.clients;
+    const managed = ctx.server.managed;
+    await ctx.sleep(ctx.durationMs / 3);
+    if (managed && tablet) {
+      ctx.step('server stopped');
+      await managed.stop();
+      const product = ctx.writer.spareProducts[0]!;
+      await tablet.editPrice(product.id, 4242);
+      ctx.ledger.record({
+        resource: 'product',
+        id: product.id,
+        deleted: false,
+        fields: { priceCents: 4242 },
+        by: tablet.name,
+      });
+      ctx.step(`${tablet.name} changed a price with no server`);
+      await ctx.sleep(1500);
+      await managed.start();
+      ctx.step('server started again (new epoch)');
+    } else {
+      ctx.step('restarting the server with --restart-command');
+      await ctx.restartServer();
+      ctx.step('server restarted');
+    }
+    await ctx.sleep(ctx.durationMs / 3);
+    ctx.step('server restarted once more');
+    await ctx.restartServer();
+    await ctx.sleep(ctx.durationMs / 3);
+  },
+};
