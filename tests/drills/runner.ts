@@ -104,6 +104,8 @@ export interface Scenario {
    * of one of its kinds.
    */
   evidence: string[][];
+  /** Why this drill cannot run with these options (checked before anything starts), or null. */
+  cannotRun?(options: DrillOptions): string | null;
   run(ctx: DrillContext): Promise<void>;
 }
 
@@ -205,6 +207,8 @@ export async function runDrill(scenario: Scenario, options: DrillOptions): Promi
   const clients: DrillClient[] = [];
   const pageErrors: string[] = [];
   try {
+    const refusal = scenario.cannotRun?.(options);
+    if (refusal) throw new Error(refusal);
     if (options.serverUrl === null) {
       step('starting a drill-mode server (SQLite, temp dir, 1 s heartbeats, 100 changes kept per type)');
       managed = await startManagedServer();
@@ -292,6 +296,7 @@ export async function runDrill(scenario: Scenario, options: DrillOptions): Promi
     failures.push(...lost.map((l) => `lost write: ${l}`));
 
     // The in-memory state of every open tab (what staff see), not only IndexedDB.
+    step('checking what every tab shows, and the sync logs');
     const tabsOk = await Promise.all(clients.map((c) => c.tabDigestsMatch(result.status.digests)));
     tabsOk.forEach((ok, i) => {
       if (!ok) failures.push(`${clients[i]!.name}: a tab shows other data than the server's`);

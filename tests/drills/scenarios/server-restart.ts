@@ -14,6 +14,10 @@ export const serverRestart: Scenario = {
   seconds: 12,
   convergeMs: 15_000,
   evidence: [['epoch_changed'], ['write_queued', 'write_retried']],
+  cannotRun: (options) =>
+    options.serverUrl !== null && !options.restartCommand
+      ? 'server-restart on a server the drill did not start needs --restart-command "<shell command that restarts it>"'
+      : null,
   async run(ctx) {
     const [, tablet] = ctx.clients;
     const managed = ctx.server.managed;

@@ -14,11 +14,11 @@ export const serverWipe: Scenario = {
   seconds: 10,
   convergeMs: 15_000,
   evidence: [['fault'], ['epoch_changed', 'reset']],
+  cannotRun: (options) =>
+    options.serverUrl !== null && !options.allowWipe
+      ? `server-wipe erases every item on ${options.serverUrl}; run it on a test copy and pass --allow-wipe`
+      : null,
   async run(ctx) {
-    if (!ctx.server.managed && !ctx.options.allowWipe)
-      throw new Error(
-        `server-wipe erases every item on ${ctx.server.url}; run it on a test copy and pass --allow-wipe`,
-      );
     await ctx.sleep(ctx.durationMs / 2);
     await ctx.writer.stop();
     const wiped = await ctx.control.wipe();
