@@ -59,6 +59,15 @@ function installQuotaSwitch(flag: string): void {
   }
 }
 
+/** A tab that does not answer within `ms` is reported, not waited on forever. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 export class DrillClient {
   readonly pages: Page[] = [];
   private readonly cdp = new Map<Page, CDPSession>();
@@ -173,7 +182,12 @@ export class DrillClient {
 
   /** Everything the device holds: each type's items and meta row, and its outbox. */
   async held(): Promise<HeldState> {
-    const held: unknown = await this.first.evaluate(
+    const held: unknown = await withTimeout(this.readHeld(), 30_000, `${this.name}: reading IndexedDB`);
+    return held as HeldState;
+  }
+
+  private readHeld(): Promise<unknown> {
+    return this.first.evaluate(
       async ([dbName, types]) => {
         const db = await new Promise<IDBDatabase>((resolve, reject) => {
           const request = indexedDB.open(dbName);
@@ -215,11 +229,14 @@ export class DrillClient {
       },
       [DB_NAME, [...RESOURCE_NAMES]] as const,
     );
-    return held as HeldState;
   }
 
   /** The persisted sync log (all tabs), oldest first. */
-  async log(): Promise<LogLine[]> {
+  log(): Promise<LogLine[]> {
+    return withTimeout(this.readLog(), 30_000, `${this.name}: reading the sync log`);
+  }
+
+  private readLog(): Promise<LogLine[]> {
     return this.first.evaluate(async (dbName) => {
       const db = await new Promise<IDBDatabase>((resolve, reject) => {
         const request = indexedDB.open(dbName);
@@ -263,15 +280,15 @@ export class DrillClient {
   /**
    * Whether every tab's in-memory stores (what staff see, shown on its Diagnostics page)
    * hold `digests`, waiting up to `timeoutMs`: IndexedDB alone does not prove a follower
-   * tab applied what the leader stored.
+   * tab applied what the leader stored. Returns what differs, per tab; empty when all match.
    */
-  async tabDigestsMatch(digests: Record<string, string>, timeoutMs = 5000): Promise<boolean> {
-    const results = await Promise.all(
-      this.pages.map(async (page) => {
-        await page.evaluate(() => {
-          window.location.hash = '#/diagnostics';
-        });
-        try {
+  async tabDigestsMatch(digests: Record<string, string>, timeoutMs = 10_000): Promise<string[]> {
+    const problems = await Promise.all(
+      this.pages.map(async (page, tab) => {
+        const check = async () => {
+          await page.evaluate(() => {
+            window.location.hash = '#/diagnostics';
+          });
           await page.waitForFunction(
             (expected) =>
               Object.entries(expected).every(
@@ -280,15 +297,33 @@ export class DrillClient {
                     ?.textContent === digest,
               ),
             digests,
-            { timeout: timeoutMs, polling: 200 },
+            { timeout: timeoutMs, polling: 250 },
           );
-          return true;
-        } catch {
-          return false;
+        };
+        try {
+          await withTimeout(check(), timeoutMs + 5000, `${this.name} tab ${tab + 1}`);
+          return null;
+        } catch (err) {
+          const shown = await withTimeout(
+            page.$$eval('tr[data-resource]', (rows) =>
+              rows.map(
+                (r) =>
+                  `${r.getAttribute('data-resource')} ${r.querySelector('[data-testid="digests"] code')?.textContent}`,
+              ),
+            ),
+            5000,
+            'reading the Diagnostics table',
+          ).catch(() => []);
+          const off = shown.filter((line) => {
+            const [resource, digest] = line.split(' ');
+            return digests[resource!] !== digest;
+          });
+          const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
+          return `tab ${tab + 1} (${reason}) shows ${off.length > 0 ? off.join(', ') : 'no readable table'}`;
         }
       }),
     );
-    return results.every(Boolean);
+    return problems.filter((p): p is string => p !== null);
   }
 
   /** JS heap in use by each tab after a forced garbage collection, in bytes. */

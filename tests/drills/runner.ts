@@ -297,10 +297,11 @@ export async function runDrill(scenario: Scenario, options: DrillOptions): Promi
 
     // The in-memory state of every open tab (what staff see), not only IndexedDB.
     step('checking what every tab shows, and the sync logs');
-    const tabsOk = await Promise.all(clients.map((c) => c.tabDigestsMatch(result.status.digests)));
-    tabsOk.forEach((ok, i) => {
-      if (!ok) failures.push(`${clients[i]!.name}: a tab shows other data than the server's`);
+    const tabProblems = await Promise.all(clients.map((c) => c.tabDigestsMatch(result.status.digests)));
+    tabProblems.forEach((problems, i) => {
+      for (const p of problems) failures.push(`${clients[i]!.name}: ${p}`);
     });
+    const tabsOk = tabProblems.map((p) => p.length === 0);
 
     const logs = await Promise.all(clients.map((c) => c.log()));
     for (const group of scenario.evidence)
