@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import type { Item, ResourceName } from '../../src/shared/resources';
 import { RESOURCE_NAMES } from '../../src/shared/resources';
+import { allowStorageFull, setStorageFull } from '../helpers/storageFull';
 
 /** A type as the device holds it. */
 export interface HeldType {
@@ -37,28 +38,6 @@ const FAILURE_DIR = join(resolve(dirname(fileURLToPath(import.meta.url)), '../..
 
 /** The IndexedDB database name the app uses (CONTRACT.md §6). */
 const DB_NAME = 'red-coral';
-/** localStorage flag the quota-full drill sets; read by the init script below on every write. */
-const QUOTA_FLAG = 'red-coral.drill.quota-full';
-
-/**
- * Makes IndexedDB refuse writes the way a full disk does, while the flag is set. Chromium's
- * own quota override (CDP Storage.overrideQuotaForOrigin) changes what
- * navigator.storage.estimate() reports but, in Chromium 143, does not make IndexedDB refuse
- * writes; so the drill raises the same DOMException ('QuotaExceededError') from the write
- * calls themselves. Reads and deletes still work, as they do on a full disk.
- */
-function installQuotaSwitch(flag: string): void {
-  const store = IDBObjectStore.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
-  for (const method of ['put', 'add']) {
-    const original = store[method]!;
-    store[method] = function (this: IDBObjectStore, ...args: unknown[]) {
-      if (localStorage.getItem(flag) === '1')
-        throw new DOMException('The quota has been exceeded (drill: quota-full).', 'QuotaExceededError');
-      return original.apply(this, args);
-    };
-  }
-}
-
 /** A tab that does not answer within `ms` is reported, not waited on forever. */
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -94,7 +73,7 @@ export class DrillClient {
     // tsx compiles this file with esbuild's keepNames, which wraps named functions in the
     // code handed to page.evaluate in `__name(...)`; give pages that helper.
     await context.addInitScript({ content: 'globalThis.__name ??= (fn) => fn;' });
-    await context.addInitScript(installQuotaSwitch, QUOTA_FLAG);
+    await allowStorageFull(context);
     const client = new DrillClient(name, context, baseUrl);
     await client.openTab();
     return client;
@@ -174,10 +153,7 @@ export class DrillClient {
 
   /** Makes this device's IndexedDB refuse writes as a full disk does, or lifts that. */
   async setQuotaFull(full: boolean): Promise<void> {
-    await this.first.evaluate(([flag, on]) => localStorage.setItem(flag, on ? '1' : '0'), [
-      QUOTA_FLAG,
-      full,
-    ] as const);
+    await setStorageFull(this.first, full);
   }
 
   /** Everything the device holds: each type's items and meta row, and its outbox. */

@@ -80,6 +80,8 @@ export interface DrillContext {
    * which a real drop does not; so the client's streams are also cut on the server.
    */
   goOffline(client: DrillClient): Promise<void>;
+  /** Staff change a product's price on a tablet (Manage form, outbox); the ledger expects it on the server. */
+  editPrice(client: DrillClient, productId: string, cents: number): Promise<void>;
   /** Stops and starts the server (managed), or runs --restart-command. */
   restartServer(): Promise<void>;
   /** A problem the scenario saw itself; it fails the drill. */
@@ -262,6 +264,16 @@ export async function runDrill(scenario: Scenario, options: DrillOptions): Promi
       goOffline: async (client) => {
         await client.setOffline(true);
         await control.cut(client.userAgentTag);
+      },
+      editPrice: async (client, productId, cents) => {
+        await client.editPrice(productId, cents);
+        ledger.record({
+          resource: 'product',
+          id: productId,
+          deleted: false,
+          fields: { priceCents: cents },
+          by: client.name,
+        });
       },
       restartServer: async () => {
         if (managed) return managed.restart();

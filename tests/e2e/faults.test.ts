@@ -13,22 +13,8 @@ import type { SyncStatus } from '../../src/shared/protocol';
 import type { Item } from '../../src/shared/resources';
 import { buildAppOnce, launchBrowser, newDevice } from '../helpers/browser';
 import { startServer, type TestServer } from '../helpers/server';
+import { allowStorageFull, setStorageFull as setFullOn } from '../helpers/storageFull';
 import { type ApiClient, apiClient, expectStatus, priceOn, screenshot, signIn } from './support';
-
-const QUOTA_FLAG = 'red-coral.e2e.storage-full';
-
-/** Runs in the page before the app: IndexedDB writes throw as on a full disk while the flag is set. */
-function installQuotaSwitch(flag: string): void {
-  const store = IDBObjectStore.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
-  for (const method of ['put', 'add']) {
-    const original = store[method]!;
-    store[method] = function (this: IDBObjectStore, ...args: unknown[]) {
-      if (localStorage.getItem(flag) === '1')
-        throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
-      return original.apply(this, args);
-    };
-  }
-}
 
 let server: TestServer;
 let browser: Browser;
@@ -80,8 +66,7 @@ async function serverStatus(): Promise<SyncStatus> {
   return (await (await fetch(`${server.url}/api/sync/status`)).json()) as SyncStatus;
 }
 
-const setStorageFull = (full: boolean) =>
-  page.evaluate(([flag, on]) => localStorage.setItem(flag, on ? '1' : '0'), [QUOTA_FLAG, full] as const);
+const setStorageFull = (full: boolean) => setFullOn(page, full);
 
 beforeAll(async () => {
   await buildAppOnce();
@@ -91,7 +76,7 @@ beforeAll(async () => {
   ]);
   api = apiClient(server.url, await server.login());
   const device = await newDevice(browser, server.url);
-  await device.context.addInitScript(installQuotaSwitch, QUOTA_FLAG);
+  await allowStorageFull(device.context);
   page = device.page;
   await signIn(page, server.adminPin);
 });

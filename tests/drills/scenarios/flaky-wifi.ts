@@ -31,14 +31,7 @@ export const flakyWifi: Scenario = {
         await ctx.goOffline(tablet);
         const product = spare[round % spare.length]!;
         const cents = 700 + round;
-        await tablet.editPrice(product.id, cents);
-        ctx.ledger.record({
-          resource: 'product',
-          id: product.id,
-          deleted: false,
-          fields: { priceCents: cents },
-          by: tablet.name,
-        });
+        await ctx.editPrice(tablet, product.id, cents);
         await ctx.sleep(1000);
         await tablet.setOffline(false);
         ctx.step(`${tablet.name} is back on the Wi-Fi`);

@@ -21,14 +21,7 @@ export const longOffline: Scenario = {
     ctx.step(`${tablet.name} goes offline and shows Offline`);
     for (const [i, product] of ctx.writer.spareProducts.slice(0, 2).entries()) {
       const cents = 1990 + i;
-      await tablet.editPrice(product.id, cents);
-      ctx.ledger.record({
-        resource: 'product',
-        id: product.id,
-        deleted: false,
-        fields: { priceCents: cents },
-        by: tablet.name,
-      });
+      await ctx.editPrice(tablet, product.id, cents);
     }
     ctx.step(`${tablet.name}: staff changed 2 prices offline`);
     const retention = ctx.server.retention;

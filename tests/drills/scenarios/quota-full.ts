@@ -39,14 +39,7 @@ export const quotaFull: Scenario = {
     await tablet.setQuotaFull(false);
     ctx.step(`${tablet.name}: storage space is back`);
     // Once there is room again, staff save the same edit and it goes through.
-    await tablet.editPrice(product.id, 1234);
-    ctx.ledger.record({
-      resource: 'product',
-      id: product.id,
-      deleted: false,
-      fields: { priceCents: 1234 },
-      by: tablet.name,
-    });
+    await ctx.editPrice(tablet, product.id, 1234);
     ctx.step(`${tablet.name} saved the price edit`);
   },
 };

@@ -26,14 +26,7 @@ export const serverRestart: Scenario = {
       ctx.step('server stopped');
       await managed.stop();
       const product = ctx.writer.spareProducts[0]!;
-      await tablet.editPrice(product.id, 4242);
-      ctx.ledger.record({
-        resource: 'product',
-        id: product.id,
-        deleted: false,
-        fields: { priceCents: 4242 },
-        by: tablet.name,
-      });
+      await ctx.editPrice(tablet, product.id, 4242);
       ctx.step(`${tablet.name} changed a price with no server`);
       await ctx.sleep(1500);
       await managed.start();
