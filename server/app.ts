@@ -12,7 +12,7 @@ import Fastify, {
 } from 'fastify';
 import type { ApiErrorBody, ErrorCode } from '../src/shared/protocol';
 import { RESOURCE_NAMES, RESOURCES } from '../src/shared/resources';
-import { Lockout } from './auth/lockout';
+import { type LockoutStore, MemoryLockoutStore } from './auth/lockout';
 import { type AppConfig, DEFAULT_CONFIG } from './config';
 import type { AppContext } from './context';
 import { DrillMode } from './drills/mode';
@@ -31,9 +31,14 @@ export interface BuildAppOptions {
   /** The epoch to serve: new per process on SQLite, the deployment's on PostgreSQL (storage/open.ts). */
   epoch: string;
   config?: Partial<AppConfig>;
+  /**
+   * Where wrong PINs are counted. Default: the storage's own store when it has one (shared
+   * by every instance on PostgreSQL), else this process's memory (SQLite).
+   */
+  lockoutStore?: LockoutStore;
 }
 
-/** How often expired sessions and old idempotency answers are dropped. */
+/** How often expired sessions, old idempotency answers and spent lockout records are dropped. */
 const CLEANUP_MS = 60 * 60_000;
 
 /** Fastify's own error codes, as contract codes. */
@@ -144,7 +149,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     },
     config,
     hub,
-    lockout: new Lockout(config.lockout),
+    lockout:
+      options.lockoutStore ??
+      storage.lockoutStore?.(config.lockout) ??
+      new MemoryLockoutStore(config.lockout),
     drills: null,
   };
   const drills = config.drills ? new DrillMode(ctx) : null;
@@ -156,7 +164,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     void storage
       .cleanup(Date.now(), config.idempotencyTtlMs)
       .catch((err) => app.log.error({ err }, 'cleanup failed'));
-    ctx.lockout.sweep(Date.now());
+    void ctx.lockout.sweep().catch((err) => app.log.error({ err }, 'lockout sweep failed'));
   }, CLEANUP_MS);
   cleanup.unref();
 

@@ -1,5 +1,5 @@
 /** What every route module gets from buildApp: storage, the epoch, settings, the hub. */
-import type { Lockout } from './auth/lockout';
+import type { LockoutStore } from './auth/lockout';
 import type { AppConfig } from './config';
 import type { DrillMode } from './drills/mode';
 import type { SseHub } from './sse/hub';
@@ -14,7 +14,8 @@ export interface AppContext {
   readonly epoch: string;
   config: AppConfig;
   hub: SseHub;
-  lockout: Lockout;
+  /** Wrong-PIN lockout: in memory on SQLite, in the shared database on PostgreSQL. */
+  lockout: LockoutStore;
   /** Drill mode's state (server/drills), or null when RED_CORAL_DRILLS is off. */
   drills: DrillMode | null;
 }

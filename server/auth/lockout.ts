@@ -1,28 +1,52 @@
 /**
- * Sign-in lockout per client IP: after `maxFailures` wrong PINs within `windowMs`, sign-in
- * from that IP is refused for `lockMs`. Kept in memory: a restart forgets it, which only
- * helps someone who can already restart the server.
+ * Sign-in lockout per client IP: after `maxFailures` wrong PINs within `windowMs` (a
+ * sliding window), sign-in from that IP is refused for `lockMs`. A correct PIN clears the
+ * IP's count.
+ *
+ * Where the count lives is a `LockoutStore`:
+ * - `MemoryLockoutStore` (SQLite, one process): a map in this process, as fast as before.
+ *   A restart forgets it, which only helps someone who can already restart the server.
+ * - `PostgresLockoutStore` (./lockout-postgres.ts): one row per IP in the shared database,
+ *   so every instance of a deployment sees the same count and the same lock; N instances
+ *   behind a load balancer do not give an attacker N × maxFailures tries.
+ * The app takes the storage's own store when it offers one (`Storage.lockoutStore`), else
+ * the memory one (server/app.ts).
  */
 import type { LockoutConfig } from '../config';
+
+export interface LockoutStore {
+  /** Milliseconds until this IP may try again; 0 when it may now. */
+  retryAfterMs(ip: string): Promise<number>;
+  /** Counts a wrong PIN; returns the lock time when this failure triggered one, else 0. */
+  fail(ip: string): Promise<number>;
+  /** A correct PIN clears the IP's record. */
+  succeed(ip: string): Promise<void>;
+  /** Forgets IPs with nothing left to remember (the app's periodic cleanup). */
+  sweep(): Promise<void>;
+}
 
 interface Entry {
   failures: number[];
   lockedUntil: number;
 }
 
-export class Lockout {
+/** The lockout of one process, in memory. `clock` is injectable for tests. */
+export class MemoryLockoutStore implements LockoutStore {
   private readonly entries = new Map<string, Entry>();
 
-  constructor(private readonly config: LockoutConfig) {}
+  constructor(
+    private readonly config: LockoutConfig,
+    private readonly clock: () => number = Date.now,
+  ) {}
 
-  /** Milliseconds until this IP may try again; 0 when it may now. */
-  retryAfterMs(ip: string, now: number): number {
+  async retryAfterMs(ip: string): Promise<number> {
+    const now = this.clock();
     const entry = this.entries.get(ip);
     return entry && entry.lockedUntil > now ? entry.lockedUntil - now : 0;
   }
 
-  /** Counts a wrong PIN; returns the lock time when this failure triggered one. */
-  fail(ip: string, now: number): number {
+  async fail(ip: string): Promise<number> {
+    const now = this.clock();
     const entry = this.entries.get(ip) ?? { failures: [], lockedUntil: 0 };
     entry.failures = entry.failures.filter((t) => now - t < this.config.windowMs);
     entry.failures.push(now);
@@ -33,13 +57,12 @@ export class Lockout {
     return this.config.lockMs;
   }
 
-  /** A correct PIN clears the IP's record. */
-  succeed(ip: string): void {
+  async succeed(ip: string): Promise<void> {
     this.entries.delete(ip);
   }
 
-  /** Forgets entries with nothing left to remember, so the map stays small. */
-  sweep(now: number): void {
+  async sweep(): Promise<void> {
+    const now = this.clock();
     for (const [ip, entry] of this.entries)
       if (entry.lockedUntil <= now && entry.failures.every((t) => now - t >= this.config.windowMs))
         this.entries.delete(ip);

@@ -1,8 +1,11 @@
 /**
  * Sign-in with a PIN, sign-out, and "who am I". A wrong PIN counts against the caller's
- * IP; enough of them lock sign-in from there for a while (429 with Retry-After).
+ * IP; enough of them lock sign-in from there for a while (429 with Retry-After). The count
+ * lives in ctx.lockout (memory on SQLite, the shared database on PostgreSQL); when that
+ * store cannot be read or written, sign-in fails closed with 503 `unavailable` rather than
+ * allow unlimited tries.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { LoginResponse } from '../../src/shared/protocol';
 import { type Item, pinSchema } from '../../src/shared/resources';
 import { findPinOwner } from '../auth/pin';
@@ -16,7 +19,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext): void 
 
   app.post('/api/auth/login', async (request, reply): Promise<LoginResponse> => {
     const now = Date.now();
-    const wait = lockout.retryAfterMs(request.ip, now);
+    const wait = await failClosed(request.log, () => lockout.retryAfterMs(request.ip));
     if (wait > 0) throw tooManyAttempts(wait);
     const body = objectBody(request.body);
     const parsed = pinSchema.safeParse(body.pin);
@@ -28,11 +31,14 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext): void 
       ? ((await storage.get('employee', employeeId)) as Item<'employee'> | null)
       : null;
     if (!employee) {
-      const locked = lockout.fail(request.ip, Date.now());
+      const locked = await failClosed(request.log, () => lockout.fail(request.ip));
       if (locked > 0) throw tooManyAttempts(locked);
       throw new ApiError('wrong_pin', 'that PIN is not valid');
     }
-    lockout.succeed(request.ip);
+    // Not clearing only leaves the IP stricter than it should be, never looser: sign in anyway.
+    await lockout
+      .succeed(request.ip)
+      .catch((err: unknown) => request.log.error({ err }, 'clearing the sign-in lockout failed'));
 
     const token = newToken();
     const expiresAt = now + config.sessionTtlMs;
@@ -67,6 +73,21 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext): void 
       return { employee, permissions, expiresAt: new Date(expiresAt).toISOString() };
     },
   );
+}
+
+/**
+ * Runs one lockout step; if the store fails (database down), answers 503 instead of
+ * checking PINs it cannot count: the check before the PIN is what keeps an outage of the
+ * store from becoming unlimited tries. A wrong PIN whose failure could not be recorded is
+ * 503 as well, so the client hears that something is wrong rather than a plain 401.
+ */
+async function failClosed<T>(log: FastifyBaseLogger, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    log.error({ err }, 'the sign-in lockout store failed');
+    throw new ApiError('unavailable', 'sign-in is unavailable right now; retry shortly');
+  }
 }
 
 function tooManyAttempts(waitMs: number): ApiError {

@@ -102,6 +102,20 @@ const MIGRATIONS: Migration[] = [
     INSERT INTO deployment (id, epoch) VALUES (1, gen_random_uuid());
     `,
   },
+  {
+    // The wrong-PIN lockout, shared by every instance (server/auth/lockout-postgres.ts).
+    // Times are the database clock in ms; failures are those still in the window.
+    name: 'shared sign-in lockout',
+    sql: `
+    CREATE TABLE auth_lockout (
+      ip text PRIMARY KEY,
+      failures bigint[] NOT NULL,
+      last_failure_at bigint NOT NULL,
+      locked_until bigint NOT NULL
+    );
+    CREATE INDEX auth_lockout_by_age ON auth_lockout (last_failure_at);
+    `,
+  },
 ];
 
 /** The schema revision this code expects. */

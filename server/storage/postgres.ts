@@ -7,6 +7,9 @@
  */
 import type pg from 'pg';
 import { type Item, RESOURCE_NAMES, type ResourceName } from '../../src/shared/resources';
+import type { LockoutStore } from '../auth/lockout';
+import { PostgresLockoutStore } from '../auth/lockout-postgres';
+import type { LockoutConfig } from '../config';
 import { ApiError } from '../errors';
 import { type ChangeRow, toChange, toItem } from './items';
 import * as auth from './postgres-auth';
@@ -274,6 +277,11 @@ export class PostgresStorage implements Storage {
 
   async cleanup(now: number, idempotencyTtlMs: number): Promise<void> {
     await auth.cleanup(this.pool, now, idempotencyTtlMs);
+  }
+
+  /** The wrong-PIN lockout in the shared database, so every instance counts the same failures. */
+  lockoutStore(config: LockoutConfig): LockoutStore {
+    return new PostgresLockoutStore(this.pool, config);
   }
 
   /** Every instance on this database serves the deployment's epoch (postgres-schema.ts). */

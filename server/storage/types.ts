@@ -6,6 +6,8 @@
  */
 import type { PerResource, SyncAction } from '../../src/shared/protocol';
 import type { Item, Permission, ResourceName } from '../../src/shared/resources';
+import type { LockoutStore } from '../auth/lockout';
+import type { LockoutConfig } from '../config';
 
 /** The stored fields of an item (everything but `id` and `version`). */
 export type Fields = Record<string, unknown>;
@@ -149,6 +151,13 @@ export interface Storage {
   deleteSession(tokenHash: string): Promise<void>;
   /** Drops expired sessions and old idempotency answers. */
   cleanup(now: number, idempotencyTtlMs: number): Promise<void>;
+  /**
+   * The wrong-PIN lockout's store, when it must live in the storage: on PostgreSQL several
+   * instances share the database, and a count per process would give an attacker
+   * N × maxFailures tries. Optional, and the only lockout hook here: a storage one process
+   * owns (SQLite) leaves it out, and the app counts in memory (server/auth/lockout.ts).
+   */
+  lockoutStore?(config: LockoutConfig): LockoutStore;
   /**
    * Whether other instances share this database and its epoch (PostgreSQL): then the
    * epoch is the deployment's and one process must not change it on its own.

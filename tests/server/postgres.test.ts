@@ -59,6 +59,7 @@ describe('schema and start-up', () => {
     expect(await sql(url, 'SELECT version, name, applied_at FROM schema_migrations')).toEqual(first);
     expect(first.map(({ version, name }) => ({ version, name }))).toEqual([
       { version: 1, name: 'initial schema' },
+      { version: 2, name: 'shared sign-in lockout' },
     ]);
     await dropDatabase(url);
   });
@@ -72,7 +73,7 @@ describe('schema and start-up', () => {
       const { counts, versions } = await status(servers[1]!.url);
       expect(counts).toMatchObject({ product: 120, category: 10, employee: 8, dining_table: 30 });
       expect(versions).toEqual(counts);
-      expect(await sql(url, 'SELECT count(*)::int AS n FROM schema_migrations')).toEqual([{ n: 1 }]);
+      expect(await sql(url, 'SELECT count(*)::int AS n FROM schema_migrations')).toEqual([{ n: 2 }]);
     } finally {
       for (const s of servers) await s.stop();
       await dropDatabase(url);
@@ -84,7 +85,7 @@ describe('schema and start-up', () => {
     await (await open(url)).close();
     await sql(url, "INSERT INTO schema_migrations (version, name) VALUES (99, 'from the future')");
     await expect(open(url)).rejects.toThrow(
-      'database schema 99 is newer than this server (1); upgrade the server',
+      'database schema 99 is newer than this server (2); upgrade the server',
     );
     await dropDatabase(url);
   });
