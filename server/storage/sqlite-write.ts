@@ -1,8 +1,9 @@
 /**
  * The write transaction body for SQLite: every create, update and delete of every type
- * goes through `applyWrite`, which runs inside one IMMEDIATE transaction. Any ApiError
- * thrown here rolls the whole transaction back, so nothing half-applies and no version
- * is raised on an error.
+ * goes through `applyWrite`, which runs inside its own SAVEPOINT of an IMMEDIATE
+ * transaction (the group commit of `sqlite.ts`; the seed's `writeBatch` runs a whole
+ * batch in one transaction instead). Any error thrown here rolls that write back, so
+ * nothing half-applies and no version is raised on an error.
  */
 import type Database from 'better-sqlite3';
 import { updateDigest } from '../../src/shared/digest';
@@ -95,7 +96,7 @@ function checkReferences(s: WriteStatements, resource: ResourceName, id: string,
   );
 }
 
-/** Applies one write; must run inside a transaction. */
+/** Applies one write; must run inside a transaction (or savepoint) that an error rolls back. */
 export function applyWrite(
   s: WriteStatements,
   req: WriteRequest,

@@ -1,14 +1,25 @@
 /**
  * Storage on SQLite via better-sqlite3 (synchronous, WAL, FULL sync for durable commits).
- * The interface is async for the sake of other back ends; here every method finishes
- * in the same tick, which also makes commit order and listener order identical.
+ * The interface is async for the sake of other back ends; reads finish in the same tick.
+ *
+ * Writes are group-committed: `write` queues the request and every write queued during
+ * one event-loop turn runs in one IMMEDIATE transaction at the next check phase
+ * (`setImmediate`), each inside its own SAVEPOINT. A write that fails rolls back only its
+ * savepoint and rejects only its own promise; the others keep their own version bump,
+ * change row and idempotency answer, and all of them share one COMMIT, i.e. one WAL
+ * fsync. No promise settles before that COMMIT returned, so an acknowledged write is as
+ * durable as before. Commit order = seq order = listener order, as before.
+ *
+ * Sessions are cached in memory (token hash → row, employee → employee + permissions):
+ * one process owns the file, so every change to sessions, employees and roles passes
+ * through this object, which drops the affected entries in the same tick as the commit.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { EMPTY_DIGEST } from '../../src/shared/digest';
 import type { PerResource } from '../../src/shared/protocol';
-import { type Item, RESOURCE_NAMES, type ResourceName } from '../../src/shared/resources';
+import { type Item, type Permission, RESOURCE_NAMES, type ResourceName } from '../../src/shared/resources';
 import { type ChangeRow, keyReused, toChange, toItem } from './items';
 import { prepareDatabase } from './sqlite-schema';
 import { applyWrite, writeStatements } from './sqlite-write';
@@ -37,6 +48,33 @@ interface StateRow {
 
 /** Extending a session rewrites its row; skip it while the expiry moved less than this. */
 const SESSION_TOUCH_MS = 60_000;
+
+/** At most this many queued writes share one transaction; more wait for the next one. */
+const MAX_GROUP = 256;
+
+/** Cached sessions beyond this are dropped (they are re-read from the table on use). */
+const MAX_CACHED_SESSIONS = 10_000;
+
+/** A queued write and the caller waiting for it. */
+interface PendingWrite {
+  request: WriteRequest;
+  resolve: (result: WriteResult) => void;
+  reject: (error: unknown) => void;
+}
+
+type Outcome = { ok: true; result: WriteResult } | { ok: false; error: unknown };
+
+/** A session row as cached: the table's row, kept in step with every write to it. */
+interface CachedSession {
+  employeeId: string;
+  expiresAt: number;
+}
+
+/** Who a session belongs to and what they may do, from the employee and role items. */
+interface Principal {
+  employee: Item<'employee'> | null;
+  permissions: readonly Permission[];
+}
 
 /** Prepared statements of the read and auth paths. */
 function readStatements(db: Database.Database) {
@@ -90,6 +128,13 @@ export class SqliteStorage implements Storage {
   private readonly w: ReturnType<typeof writeStatements>;
   private readonly q: ReturnType<typeof readStatements>;
   private readonly listeners = new Set<(changes: Change[]) => void>();
+  /** Writes waiting for the next group commit, in arrival order. */
+  private pending: PendingWrite[] = [];
+  private flushTimer: NodeJS.Immediate | null = null;
+  /** One write inside the group's transaction: better-sqlite3 nests it as a SAVEPOINT. */
+  private readonly applyInSavepoint: (request: WriteRequest, now: number) => WriteResult;
+  private readonly sessions = new Map<string, CachedSession>();
+  private readonly principals = new Map<string, Principal>();
 
   /** Opens (creating if needed) the database in `dataDir`. */
   static open(dataDir: string, options: SqliteOptions): SqliteStorage {
@@ -105,6 +150,9 @@ export class SqliteStorage implements Storage {
     prepareDatabase(db);
     this.w = writeStatements(db);
     this.q = readStatements(db);
+    this.applyInSavepoint = db.transaction((request: WriteRequest, now: number) =>
+      applyWrite(this.w, request, this.options.logRetention, now),
+    );
   }
 
   private readStates(): ResourceStates {
@@ -140,19 +188,87 @@ export class SqliteStorage implements Storage {
     return row ? toItem(id, row.version, row.data) : null;
   }
 
-  async write(request: WriteRequest): Promise<WriteResult> {
-    const [result] = await this.writeBatch([request]);
-    return result!;
+  /** Queues the write for the next group commit; settles once that COMMIT returned. */
+  write(request: WriteRequest): Promise<WriteResult> {
+    return new Promise<WriteResult>((resolve, reject) => {
+      this.pending.push({ request, resolve, reject });
+      this.flushTimer ??= setImmediate(() => this.flushWrites());
+    });
   }
 
+  /** All-or-nothing: one transaction, any error rolls back every request (the demo seed). */
   async writeBatch(requests: WriteRequest[]): Promise<WriteResult[]> {
+    this.flushWrites(); // writes asked for earlier commit first
     const now = Date.now();
     const results = this.db
       .transaction(() => requests.map((r) => applyWrite(this.w, r, this.options.logRetention, now)))
       .immediate();
-    const changes = results.flatMap((r) => (r.change ? [r.change] : []));
-    if (changes.length > 0) for (const listener of this.listeners) listener(changes);
+    this.afterCommit(results.flatMap((r) => (r.change ? [r.change] : [])));
     return results;
+  }
+
+  /** Commits every queued write, in groups of at most MAX_GROUP. */
+  private flushWrites(): void {
+    if (this.flushTimer) clearImmediate(this.flushTimer);
+    this.flushTimer = null;
+    while (this.pending.length > 0) this.commitGroup(this.pending.splice(0, MAX_GROUP));
+  }
+
+  /**
+   * One transaction for the group, one SAVEPOINT per write: a write's ApiError (or any
+   * error) rolls back its savepoint only. If SQLite itself abandoned the transaction
+   * (I/O error, disk full) or BEGIN/COMMIT failed, nothing of the group committed and
+   * every write of it fails with that error.
+   */
+  private commitGroup(group: PendingWrite[]): void {
+    const now = Date.now();
+    const outcomes: Outcome[] = [];
+    try {
+      this.db
+        .transaction(() => {
+          for (const { request } of group) {
+            try {
+              outcomes.push({ ok: true, result: this.applyInSavepoint(request, now) });
+            } catch (error) {
+              if (!this.db.inTransaction) throw error;
+              outcomes.push({ ok: false, error });
+            }
+          }
+        })
+        .immediate();
+    } catch (error) {
+      for (const p of group) p.reject(error);
+      return;
+    }
+    const changes: Change[] = [];
+    for (const o of outcomes) if (o.ok && o.result.change) changes.push(o.result.change);
+    let listenerError: { error: unknown } | null = null;
+    try {
+      this.afterCommit(changes);
+    } catch (error) {
+      // Committed, but a listener failed: the callers hear it, as they did before grouping.
+      listenerError = { error };
+    }
+    group.forEach((p, i) => {
+      const o = outcomes[i]!;
+      if (!o.ok) p.reject(o.error);
+      else if (listenerError && o.result.change) p.reject(listenerError.error);
+      else p.resolve(o.result);
+    });
+  }
+
+  /** After a commit: drop cached sessions the changes may affect, then tell the listeners. */
+  private afterCommit(changes: Change[]): void {
+    if (changes.length === 0) return;
+    // Employees and roles decide who a session is and what it may do; deleting an
+    // employee deletes their sessions. Such writes are rare: drop the whole cache.
+    if (changes.some((c) => c.resource === 'employee' || c.resource === 'role')) this.forgetSessions();
+    for (const listener of this.listeners) listener(changes);
+  }
+
+  private forgetSessions(): void {
+    this.sessions.clear();
+    this.principals.clear();
   }
 
   async findAnswer(actor: string, idempotency: IdempotencyRequest): Promise<StoredAnswer | null> {
@@ -209,31 +325,61 @@ export class SqliteStorage implements Storage {
     this.q.insertSession.run(session.tokenHash, session.employeeId, session.expiresAt, session.createdAt);
   }
 
+  /**
+   * From memory when cached: the session row, and the employee with their role's
+   * permissions. The cache follows every write (see `afterCommit`, `deleteSession`,
+   * `wipe`), so a logout, a deactivated or deleted employee and a role change take effect
+   * for the next request. The sliding expiry is written back as before: at most once a
+   * minute (SESSION_TOUCH_MS, or a tenth of the TTL if shorter).
+   */
   async findSession(tokenHash: string, now: number, ttlMs: number): Promise<ActiveSession | null> {
-    const session = this.q.session.get(tokenHash);
-    if (!session) return null;
-    if (session.expires_at <= now) {
+    let session = this.sessions.get(tokenHash);
+    if (!session) {
+      const row = this.q.session.get(tokenHash);
+      if (!row) return null;
+      session = { employeeId: row.employee_id, expiresAt: row.expires_at };
+      if (this.sessions.size >= MAX_CACHED_SESSIONS) this.sessions.clear();
+      this.sessions.set(tokenHash, session);
+    }
+    if (session.expiresAt <= now) {
       this.q.deleteSession.run(tokenHash);
+      this.sessions.delete(tokenHash);
       return null;
     }
-    const employee = (await this.get('employee', session.employee_id)) as Item<'employee'> | null;
+    const { employee, permissions } = this.principal(session.employeeId);
     // An employee switched inactive loses access at once, without a logout.
     if (!employee?.active) return null;
-    const role = (await this.get('role', employee.roleId)) as Item<'role'> | null;
-    let expiresAt = session.expires_at;
-    if (now + ttlMs - expiresAt >= Math.min(SESSION_TOUCH_MS, ttlMs / 10)) {
-      expiresAt = now + ttlMs;
-      this.q.touchSession.run(expiresAt, tokenHash);
+    if (now + ttlMs - session.expiresAt >= Math.min(SESSION_TOUCH_MS, ttlMs / 10)) {
+      session.expiresAt = now + ttlMs;
+      this.q.touchSession.run(session.expiresAt, tokenHash);
     }
-    return { employee, permissions: role ? [...role.permissions] : [], expiresAt };
+    return { employee, permissions: [...permissions], expiresAt: session.expiresAt };
+  }
+
+  /** The employee and their role's permissions, cached until an employee or role changes. */
+  private principal(employeeId: string): Principal {
+    let principal = this.principals.get(employeeId);
+    if (!principal) {
+      const employeeRow = this.w.item.get('employee', employeeId);
+      const employee = employeeRow
+        ? (toItem(employeeId, employeeRow.version, employeeRow.data) as Item<'employee'>)
+        : null;
+      const roleRow = employee ? this.w.item.get('role', employee.roleId) : undefined;
+      const role = roleRow ? (toItem(employee!.roleId, roleRow.version, roleRow.data) as Item<'role'>) : null;
+      principal = { employee, permissions: role ? [...role.permissions] : [] };
+      this.principals.set(employeeId, principal);
+    }
+    return principal;
   }
 
   async deleteSession(tokenHash: string): Promise<void> {
     this.q.deleteSession.run(tokenHash);
+    this.sessions.delete(tokenHash);
   }
 
   async cleanup(now: number, idempotencyTtlMs: number): Promise<void> {
     this.q.expireSessions.run(now);
+    for (const [hash, session] of this.sessions) if (session.expiresAt <= now) this.sessions.delete(hash);
     this.q.expireAnswers.run(now - idempotencyTtlMs);
   }
 
@@ -241,6 +387,7 @@ export class SqliteStorage implements Storage {
   readonly sharesEpoch = false;
 
   async wipe(): Promise<void> {
+    this.flushWrites(); // writes asked for before the wipe are wiped with the rest
     this.db
       .transaction(() => {
         // `changes.seq` is AUTOINCREMENT: sqlite_sequence keeps its high-water mark, so
@@ -253,9 +400,11 @@ export class SqliteStorage implements Storage {
         this.q.forgetLog.run();
       })
       .immediate();
+    this.forgetSessions();
   }
 
   async close(): Promise<void> {
+    if (this.db.open) this.flushWrites();
     if (this.db.open) this.db.close();
   }
 }
