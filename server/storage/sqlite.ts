@@ -19,9 +19,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { EMPTY_DIGEST } from '../../src/shared/digest';
 import type { PerResource } from '../../src/shared/protocol';
-import { type Item, type Permission, RESOURCE_NAMES, type ResourceName } from '../../src/shared/resources';
+import { type Item, RESOURCE_NAMES, type ResourceName } from '../../src/shared/resources';
 import { type ChangeRow, keyReused, toChange, toItem } from './items';
 import { prepareDatabase } from './sqlite-schema';
+import { type Principal, SessionCache } from './sqlite-sessions';
 import { applyWrite, writeStatements } from './sqlite-write';
 import type {
   ActiveSession,
@@ -52,9 +53,6 @@ const SESSION_TOUCH_MS = 60_000;
 /** At most this many queued writes share one transaction; more wait for the next one. */
 const MAX_GROUP = 256;
 
-/** Cached sessions beyond this are dropped (they are re-read from the table on use). */
-const MAX_CACHED_SESSIONS = 10_000;
-
 /** A queued write and the caller waiting for it. */
 interface PendingWrite {
   request: WriteRequest;
@@ -63,18 +61,6 @@ interface PendingWrite {
 }
 
 type Outcome = { ok: true; result: WriteResult } | { ok: false; error: unknown };
-
-/** A session row as cached: the table's row, kept in step with every write to it. */
-interface CachedSession {
-  employeeId: string;
-  expiresAt: number;
-}
-
-/** Who a session belongs to and what they may do, from the employee and role items. */
-interface Principal {
-  employee: Item<'employee'> | null;
-  permissions: readonly Permission[];
-}
 
 /** Prepared statements of the read and auth paths. */
 function readStatements(db: Database.Database) {
@@ -133,8 +119,7 @@ export class SqliteStorage implements Storage {
   private flushTimer: NodeJS.Immediate | null = null;
   /** One write inside the group's transaction: better-sqlite3 nests it as a SAVEPOINT. */
   private readonly applyInSavepoint: (request: WriteRequest, now: number) => WriteResult;
-  private readonly sessions = new Map<string, CachedSession>();
-  private readonly principals = new Map<string, Principal>();
+  private readonly cache = new SessionCache();
 
   /** Opens (creating if needed) the database in `dataDir`. */
   static open(dataDir: string, options: SqliteOptions): SqliteStorage {
@@ -262,13 +247,8 @@ export class SqliteStorage implements Storage {
     if (changes.length === 0) return;
     // Employees and roles decide who a session is and what it may do; deleting an
     // employee deletes their sessions. Such writes are rare: drop the whole cache.
-    if (changes.some((c) => c.resource === 'employee' || c.resource === 'role')) this.forgetSessions();
+    if (changes.some((c) => c.resource === 'employee' || c.resource === 'role')) this.cache.clear();
     for (const listener of this.listeners) listener(changes);
-  }
-
-  private forgetSessions(): void {
-    this.sessions.clear();
-    this.principals.clear();
   }
 
   async findAnswer(actor: string, idempotency: IdempotencyRequest): Promise<StoredAnswer | null> {
@@ -333,17 +313,14 @@ export class SqliteStorage implements Storage {
    * minute (SESSION_TOUCH_MS, or a tenth of the TTL if shorter).
    */
   async findSession(tokenHash: string, now: number, ttlMs: number): Promise<ActiveSession | null> {
-    let session = this.sessions.get(tokenHash);
-    if (!session) {
+    const session = this.cache.session(tokenHash, () => {
       const row = this.q.session.get(tokenHash);
-      if (!row) return null;
-      session = { employeeId: row.employee_id, expiresAt: row.expires_at };
-      if (this.sessions.size >= MAX_CACHED_SESSIONS) this.sessions.clear();
-      this.sessions.set(tokenHash, session);
-    }
+      return row ? { employeeId: row.employee_id, expiresAt: row.expires_at } : null;
+    });
+    if (!session) return null;
     if (session.expiresAt <= now) {
       this.q.deleteSession.run(tokenHash);
-      this.sessions.delete(tokenHash);
+      this.cache.forget(tokenHash);
       return null;
     }
     const { employee, permissions } = this.principal(session.employeeId);
@@ -358,28 +335,25 @@ export class SqliteStorage implements Storage {
 
   /** The employee and their role's permissions, cached until an employee or role changes. */
   private principal(employeeId: string): Principal {
-    let principal = this.principals.get(employeeId);
-    if (!principal) {
+    return this.cache.principal(employeeId, () => {
       const employeeRow = this.w.item.get('employee', employeeId);
       const employee = employeeRow
         ? (toItem(employeeId, employeeRow.version, employeeRow.data) as Item<'employee'>)
         : null;
       const roleRow = employee ? this.w.item.get('role', employee.roleId) : undefined;
       const role = roleRow ? (toItem(employee!.roleId, roleRow.version, roleRow.data) as Item<'role'>) : null;
-      principal = { employee, permissions: role ? [...role.permissions] : [] };
-      this.principals.set(employeeId, principal);
-    }
-    return principal;
+      return { employee, permissions: role ? [...role.permissions] : [] };
+    });
   }
 
   async deleteSession(tokenHash: string): Promise<void> {
     this.q.deleteSession.run(tokenHash);
-    this.sessions.delete(tokenHash);
+    this.cache.forget(tokenHash);
   }
 
   async cleanup(now: number, idempotencyTtlMs: number): Promise<void> {
     this.q.expireSessions.run(now);
-    for (const [hash, session] of this.sessions) if (session.expiresAt <= now) this.sessions.delete(hash);
+    this.cache.expire(now);
     this.q.expireAnswers.run(now - idempotencyTtlMs);
   }
 
@@ -400,7 +374,7 @@ export class SqliteStorage implements Storage {
         this.q.forgetLog.run();
       })
       .immediate();
-    this.forgetSessions();
+    this.cache.clear();
   }
 
   async close(): Promise<void> {
