@@ -3,8 +3,7 @@ import type { DrillNotice } from '../../src/shared/drills';
 import { readDrillNotice } from '../../src/sync/drillNotice';
 import type { SyncEngine, SyncLogEntry } from '../../src/sync/types';
 import { FakeServer, product } from './support/fakeServer';
-import { FakeLocks } from './support/locks';
-import { makeEngine, uniqueDbName } from './support/setup';
+import { startTwoTabs } from './support/setup';
 
 let server: FakeServer;
 const engines: SyncEngine[] = [];
@@ -20,13 +19,7 @@ afterEach(async () => {
 
 /** Two tabs of one browser: the first leads the stream, the second hears it relayed. */
 async function twoTabs() {
-  const locks = new FakeLocks() as unknown as Pick<LockManager, 'request'>;
-  const options = { dbName: uniqueDbName(), locks, BroadcastChannel, resources: ['product' as const] };
-  const leader = makeEngine(server, options);
-  const follower = makeEngine(server, options);
-  engines.push(leader, follower);
-  await leader.start();
-  await follower.start();
+  const { first: leader, second: follower } = await startTwoTabs(server, engines);
   await vi.waitFor(() => expect(follower.connection.getState().state).toBe('online'));
   return { leader, follower };
 }

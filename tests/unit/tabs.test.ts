@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SyncEngine } from '../../src/sync/types';
 import { FakeServer, product } from './support/fakeServer';
-import { FakeLocks } from './support/locks';
-import { makeEngine, uniqueDbName } from './support/setup';
+import { startTwoTabs } from './support/setup';
 
 let server: FakeServer;
 const engines: SyncEngine[] = [];
@@ -16,18 +15,7 @@ afterEach(async () => {
   await Promise.all(engines.splice(0).map((e) => e.stop()));
 });
 
-/** Two tabs of one browser: same database, same locks, real BroadcastChannel. */
-async function twoTabs() {
-  const locks = new FakeLocks() as unknown as Pick<LockManager, 'request'>;
-  const dbName = uniqueDbName();
-  const options = { dbName, locks, BroadcastChannel, resources: ['product' as const] };
-  const first = makeEngine(server, options);
-  const second = makeEngine(server, options);
-  engines.push(first, second);
-  await first.start();
-  await second.start();
-  return { first, second };
-}
+const twoTabs = () => startTwoTabs(server, engines);
 
 describe('one event stream per browser', () => {
   it('only the leader tab opens an EventSource; the other tab gets every event relayed', async () => {

@@ -17,6 +17,7 @@ import {
 import { createSyncLog } from '../../../src/sync/syncLog';
 import type { SyncEngine, SyncLogEntry } from '../../../src/sync/types';
 import { FAKE_ORIGIN, type FakeServer } from './fakeServer';
+import { FakeLocks } from './locks';
 
 export { IDBKeyRange, IDBObjectStore, indexedDB };
 
@@ -48,6 +49,25 @@ export function makeEngine(server: FakeServer, options: SyncEngineOptions = {}):
 }
 
 /** One store on the fake server with spies for what it asks of the engine, and its own outbox. */
+/**
+ * Two tabs of one browser on `server`: same database, same Web Locks, real
+ * BroadcastChannel, products only. The first started leads the event stream; both are
+ * pushed onto `engines` so the test's afterEach stops them.
+ */
+export async function startTwoTabs(
+  server: FakeServer,
+  engines: SyncEngine[],
+): Promise<{ first: SyncEngine; second: SyncEngine }> {
+  const locks = new FakeLocks() as unknown as Pick<LockManager, 'request'>;
+  const options = { dbName: uniqueDbName(), locks, BroadcastChannel, resources: ['product' as const] };
+  const first = makeEngine(server, options);
+  const second = makeEngine(server, options);
+  engines.push(first, second);
+  await first.start();
+  await second.start();
+  return { first, second };
+}
+
 export function makeStore<R extends ResourceName>(
   server: FakeServer,
   resource: R,
