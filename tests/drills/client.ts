@@ -123,17 +123,6 @@ export class DrillClient {
     return false;
   }
 
-  /** Each tab's `Sync status` text. */
-  async statuses(): Promise<string[]> {
-    return Promise.all(
-      this.pages.map((p) =>
-        p.evaluate(
-          () => document.querySelector('[role="status"][aria-label="Sync status"]')?.textContent ?? '',
-        ),
-      ),
-    );
-  }
-
   async waitForStatus(word: 'Online' | 'Offline' | 'Syncing', timeoutMs = 30_000): Promise<void> {
     await Promise.all(
       this.pages.map((p) =>
