@@ -24,6 +24,12 @@ export interface Connection {
   busyWhile<T>(task: () => Promise<T>): Promise<T>;
   /** The server just confirmed our data (for the data's age shown offline). */
   synced(at?: number): void;
+  /**
+   * A reconnect check ended: `reached` is false when it could not reach the server. Until a
+   * check since the stream (re)opened reached it, the state reads `syncing`, not `online`:
+   * an open stream alone does not mean the data was verified.
+   */
+  checked(reached: boolean): void;
   /** Allows probing again after `stop` (the engine was started again). */
   resume(): void;
   stop(): void;
@@ -38,13 +44,15 @@ export function createConnection(options: ConnectionOptions): Connection {
   }));
   let phase: StreamPhase = 'connecting';
   let busy = 0;
+  /** A check reached the server since the stream last opened. */
+  let verified = false;
   let probe: ReturnType<typeof setInterval> | null = null;
   let reachedThisOutage = false;
   let stopped = false;
 
   function update(): void {
     const state: ConnectionState =
-      phase === 'closed' ? 'offline' : phase === 'connecting' || busy > 0 ? 'syncing' : 'online';
+      phase === 'closed' ? 'offline' : phase === 'connecting' || busy > 0 || !verified ? 'syncing' : 'online';
     if (store.getState().state !== state) store.setState({ state });
   }
 
@@ -63,6 +71,8 @@ export function createConnection(options: ConnectionOptions): Connection {
     store,
     phase: () => phase,
     setPhase(next) {
+      // A new connection may have missed anything: it counts as verified after its check.
+      if (next === 'open' && phase !== 'open') verified = false;
       phase = next;
       update();
       if (next === 'closed' && !probe && !stopped) {
@@ -88,6 +98,10 @@ export function createConnection(options: ConnectionOptions): Connection {
     },
     synced(at = Date.now()) {
       store.setState({ lastSyncedAt: at });
+    },
+    checked(reached) {
+      verified = reached;
+      update();
     },
     resume() {
       stopped = false;

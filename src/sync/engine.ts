@@ -6,6 +6,7 @@ import type { DexieOptions } from 'dexie';
 import type { HeartbeatEvent, HelloEvent, SyncStatus } from '../shared/protocol';
 import { isResourceName, RESOURCE_NAMES, type ResourceName } from '../shared/resources';
 import { createApi } from './api';
+import { createBackoff } from './backoff';
 import { createConnection } from './connection';
 import { DEFAULT_DB_NAME } from './db';
 import { drillLogMessage } from './drillNotice';
@@ -133,9 +134,15 @@ export function createSyncEngine(options: SyncEngineOptions = {}): SyncEngine {
       if (outcome === 'ok') stream?.reconnectIfClosed();
       // The server answers: replay what was queued meanwhile (network back, SW message, start).
       if (outcome === 'ok') void outbox.controls.flush(`check ok (${reason})`);
-      if (outcome === 'offline' && connection.phase() !== 'open') connection.setPhase('closed');
+      connection.checked(outcome !== 'offline');
+      if (outcome !== 'offline') recheck.reset();
+      else if (connection.phase() !== 'open') connection.setPhase('closed');
+      // The stream is open but the status could not be read: try again soon rather than at the
+      // next heartbeat, and read "Syncing" meanwhile, not "Online" over unverified data.
+      else recheck.schedule(() => void checks.check('retry: the last check could not reach the server'));
     });
   });
+  const recheck = createBackoff({ baseMs: 1_000, capMs: 30_000 });
 
   /** After pending events are applied: does the server's summary differ from what we hold? */
   async function differs(summary: HelloEvent | HeartbeatEvent): Promise<boolean> {
@@ -285,6 +292,7 @@ export function createSyncEngine(options: SyncEngineOptions = {}): SyncEngine {
     },
     async stop() {
       started = false;
+      recheck.reset();
       stream?.stop();
       stream = null;
       connection.stop();

@@ -7,6 +7,7 @@
 import type { DrillNotice } from '../shared/drills';
 import type { HeartbeatEvent, HelloEvent, ResetEvent, SyncEvent } from '../shared/protocol';
 import { SSE_EVENTS } from '../shared/protocol';
+import { createBackoff } from './backoff';
 import { readDrillNotice } from './drillNotice';
 
 /** The part of a WHATWG EventSource the engine uses (the browser's or the `eventsource` package's). */
@@ -114,6 +115,13 @@ export function joinEventStream(options: EventStreamOptions): EventStream {
   let staleAfterMs = options.staleAfterMs;
   let staleReason = '';
   const abort = new AbortController();
+  /**
+   * EventSource retries a dropped connection by itself, but gives up for good on an answer
+   * that is not a 200 event stream (a 503 while the server restarts, a 502 from a proxy):
+   * then this tab reconnects itself, after a jittered delay, so a venue's devices do not all
+   * come back in the same second and none waits for the offline probe.
+   */
+  const reopen = createBackoff({ baseMs: 1_000, capMs: 30_000 });
   let releaseLock: () => void = () => undefined;
   /** The id of the last sync event this tab saw, its own or relayed. */
   let lastEventId = '';
@@ -160,13 +168,16 @@ export function joinEventStream(options: EventStreamOptions): EventStream {
     staleReason = '';
     es.addEventListener('open', () => {
       if (source !== es) return;
+      reopen.reset();
       armWatchdog();
       emit({ type: 'open' });
     });
     // EventSource retries by itself (sending Last-Event-ID); we only report the outage,
     // to the other tabs too, so none of them keeps showing "Syncing" while nobody is connected.
     es.addEventListener('error', () => {
-      if (source === es) emit({ type: 'closed' });
+      if (source !== es) return;
+      emit({ type: 'closed' });
+      if (es.readyState === CLOSED) reopen.schedule(() => reconnectNow());
     });
     for (const name of NAMED_EVENTS) {
       es.addEventListener(name, (event) => {
@@ -239,17 +250,24 @@ export function joinEventStream(options: EventStreamOptions): EventStream {
     becomeLeader();
   }
 
+  /** Opens a new EventSource if this tab leads and has none that is alive. */
+  function reconnectNow(): void {
+    if (!leader || stopped) return;
+    if (!source || source.readyState === CLOSED) {
+      closeSource();
+      connect();
+    }
+  }
+
   return {
     isLeader: () => leader,
     reconnectIfClosed() {
-      if (!leader || stopped) return;
-      if (!source || source.readyState === CLOSED) {
-        closeSource();
-        connect();
-      }
+      reopen.reset();
+      reconnectNow();
     },
     stop() {
       if (stopped) return;
+      reopen.reset();
       closeSource();
       stopped = true;
       abort.abort();

@@ -165,6 +165,19 @@ export class FakeServer {
     this.failures.push({ path, status, code });
   }
 
+  /** The next request to `path` gets no answer at all, as when the Wi-Fi drops mid-request. */
+  dropNext(path: string): void {
+    this.failures.push({ path, status: 0, code: 'unavailable' });
+  }
+
+  /**
+   * Every open stream gets an answer that is not an event stream (a 503 while a server
+   * restarts): EventSource gives up on it for good and never retries by itself.
+   */
+  refuseStreams(): void {
+    for (const s of [...this.streams]) s.fail();
+  }
+
   count(method: string, path: string, resource?: ResourceName): number {
     return this.requests.filter(
       (r) => r.method === method && r.path === path && (!resource || r.query.get('resource') === resource),
@@ -198,6 +211,7 @@ export class FakeServer {
     const failure = this.failures.find((f) => f.path === request.path);
     if (failure) {
       this.failures.splice(this.failures.indexOf(failure), 1);
+      if (failure.status === 0) throw new TypeError('fetch failed');
       return this.error(failure.status, failure.code, 'injected failure');
     }
     const response = this.route(request, init); // computed now: the answer reflects this moment
@@ -317,6 +331,14 @@ export class FakeEventSource implements EventSourceLike {
       digests: s.digests,
       ...(heartbeatMs === undefined ? {} : { heartbeatMs }),
     });
+  }
+
+  /** A non-200 answer: EventSource closes for good, then says `error` (as the spec orders it). */
+  fail(): void {
+    if (this.readyState === 2) return;
+    this.readyState = 2;
+    this.server.streams.delete(this);
+    for (const listener of this.listeners.get('error') ?? []) listener(new MessageEvent('error'));
   }
 
   /** The connection breaks; EventSource goes back to connecting. */
