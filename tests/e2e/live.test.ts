@@ -17,9 +17,16 @@ let manager: Page;
 let waiterView: Page;
 let garlicBread: Item<'product'>;
 
-/** Opens an item's form fresh (leaving first, so a half-edited form from the last test is gone). */
+/**
+ * Opens an item's form fresh: leaves for the menu first and waits until the menu shows, so
+ * the half-edited form of the last test is unmounted. Two hash changes in a row may reach
+ * React as one render: then the old form (same item, same key) stays, with its old draft
+ * and its errors, and a click meant for a fresh form saves the stale one.
+ */
 async function openForm(page: Page, hash: string): Promise<void> {
   await page.goto('/#/menu');
+  await page.locator('#menu-title').waitFor();
+  await page.locator('form.resource-form').waitFor({ state: 'detached' });
   await page.goto(`/${hash}`);
   await page.locator('form.resource-form').waitFor();
 }
@@ -66,6 +73,7 @@ describe('a change on one device', () => {
       ([id, text]) =>
         document.querySelector(`[data-product-id="${id}"] [data-testid="price"]`)?.textContent === text,
       [garlicBread.id, shown(newCents)] as const,
+      // timing: "every device shows the change within a second" is what this test asserts.
       { timeout: 1_000, polling: 20 },
     );
     expect(Date.now() - savedAt).toBeLessThan(1_000);
@@ -88,13 +96,13 @@ describe('create and delete through the one generic form', () => {
     await manager.getByLabel('Name', { exact: true }).fill('Garden');
     await manager.getByRole('button', { name: 'Create zone' }).click();
     const zoneChip = waiterView.getByRole('button', { name: /^Garden/ });
-    await zoneChip.waitFor({ timeout: 2_000 });
+    await zoneChip.waitFor();
     const created = (await api.list('zone')).find((z) => z.name === 'Garden')!;
     expect(manager.url()).toContain(`#/manage/zone/${created.id}`);
 
     await manager.getByRole('button', { name: 'Delete' }).click();
     await manager.getByRole('button', { name: 'Yes, delete Garden' }).click();
-    await zoneChip.waitFor({ state: 'detached', timeout: 2_000 });
+    await zoneChip.waitFor({ state: 'detached' });
     expect((await api.list('zone')).some((z) => z.name === 'Garden')).toBe(false);
   });
 
