@@ -1,4 +1,8 @@
 import { defineConfig } from 'vitest/config';
+import { POLL_MS, WAIT_MS } from './tests/helpers/timeouts.ts';
+
+/** expect.poll without options waits as long as every other wait (tests/helpers/timeouts.ts). */
+const expectOptions = { poll: { timeout: WAIT_MS, interval: POLL_MS } };
 
 // Three suites, all run by `npm test`: unit (engine + shared code on fake-indexeddb),
 // server (the real server on 127.0.0.1, real SQLite), e2e (built app in real Chromium,
@@ -11,6 +15,9 @@ export default defineConfig({
           name: 'unit',
           include: ['tests/unit/**/*.test.ts', 'src/**/*.test.ts'],
           environment: 'node',
+          expect: expectOptions,
+          // Above WAIT_MS: a wait that times out reports what it waited for, not "test timed out".
+          testTimeout: 30_000,
         },
       },
       {
@@ -22,6 +29,7 @@ export default defineConfig({
             'tests/hostile/**/*.test.ts',
           ],
           environment: 'node',
+          expect: expectOptions,
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
@@ -31,6 +39,7 @@ export default defineConfig({
           name: 'e2e',
           include: ['tests/e2e/**/*.test.ts', 'tests/bench/**/*.test.ts', 'tests/drills/**/*.test.ts'],
           environment: 'node',
+          expect: expectOptions,
           testTimeout: 120_000,
           hookTimeout: 300_000,
           fileParallelism: false,

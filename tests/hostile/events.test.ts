@@ -6,11 +6,12 @@
  * Whatever arrives, after a reconnect check the engine holds exactly the server's state.
  */
 import fc from 'fast-check';
-import { afterEach, describe, expect, test, vi } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import { digestOf } from '../../src/shared/digest';
 import type { SyncEvent } from '../../src/shared/protocol';
 import { RESOURCES, type ResourceName } from '../../src/shared/resources';
 import type { SyncEngine } from '../../src/sync/types';
+import { until } from '../helpers/wait';
 import { FakeServer } from '../unit/support/fakeServer';
 import { makeEngine } from '../unit/support/setup';
 
@@ -162,6 +163,7 @@ async function run(s: Scenario, engine: SyncEngine, step: Step): Promise<void> {
       return;
     }
     case 'tick':
+      // wait-ok: a generated step: time passing is part of the sequence under test.
       await new Promise((r) => setTimeout(r, step.ms));
       return;
   }
@@ -205,15 +207,11 @@ describe('the engine under generated event sequences', () => {
         try {
           await engine.start();
           for (const step of steps) await run(s, engine, step);
-          // Let delivered events and the checks they asked for run, then check once more.
-          await new Promise((r) => setTimeout(r, 5));
+          // One more check after the ones the sequence asked for (checks run one after another).
           await engine.check('settle after the sequence');
-          await vi.waitFor(
-            () => {
-              for (const { actual, expected } of compare(s, engine)) expect(actual).toEqual(expected);
-            },
-            { timeout: 3000, interval: 10 },
-          );
+          await until(() => {
+            for (const { actual, expected } of compare(s, engine)) expect(actual).toEqual(expected);
+          });
         } finally {
           await engine.stop();
           engines.splice(engines.indexOf(engine), 1);
@@ -235,7 +233,7 @@ describe('the engine under generated event sequences', () => {
         engines.push(engine);
         try {
           await engine.start();
-          await vi.waitFor(() => expect(engine.connection.getState().state).toBe('online'));
+          await until(() => expect(engine.connection.getState().state).toBe('online'));
           const requestsBefore = s.server.itemRequests().length;
           for (const change of changes) {
             s.commit({ ...change, push: true });
@@ -243,12 +241,9 @@ describe('the engine under generated event sequences', () => {
             const last = s.sent[change.type].at(-1)!;
             for (let i = 0; i < duplicates; i++) s.server.deliver(last);
           }
-          await vi.waitFor(
-            () => {
-              for (const { actual, expected } of compare(s, engine)) expect(actual).toEqual(expected);
-            },
-            { timeout: 3000, interval: 10 },
-          );
+          await until(() => {
+            for (const { actual, expected } of compare(s, engine)) expect(actual).toEqual(expected);
+          });
           // In order, nothing was missed: no catch-up and no reload was needed.
           expect(s.server.itemRequests().slice(requestsBefore)).toEqual([]);
         } finally {

@@ -6,14 +6,14 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { EventSource } from 'eventsource';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Snapshot, SyncStatus } from '../../src/shared/protocol';
 import { type Item, RESOURCE_NAMES, RESOURCES, type ResourceName } from '../../src/shared/resources';
 import { createSyncEngine } from '../../src/sync/engine';
 import type { SyncEngine, SyncLogEntry } from '../../src/sync/types';
 import { startServer, type TestServer } from '../helpers/server';
+import { until } from '../helpers/wait';
 
-const WAIT = { timeout: 20_000, interval: 25 };
 const servers: TestServer[] = [];
 const engines: SyncEngine[] = [];
 
@@ -83,7 +83,7 @@ const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
 /** Waits until every type of the engine matches the server's status exactly. */
 async function converged(e: SyncEngine, url: string): Promise<SyncStatus> {
   let status!: SyncStatus;
-  await vi.waitFor(async () => {
+  await until(async () => {
     status = (await (await fetch(`${url}/api/sync/status`)).json()) as SyncStatus;
     expect(e.connection.getState().state).toBe('online');
     for (const r of RESOURCE_NAMES) {
@@ -95,7 +95,7 @@ async function converged(e: SyncEngine, url: string): Promise<SyncStatus> {
         digest: status.digests[r],
       });
     }
-  }, WAIT);
+  });
   return status;
 }
 
@@ -137,12 +137,12 @@ describe('sync engine against the real server', () => {
     const zone = a.engine.stores.zone.getState().items.find((z) => z.name === 'Garden')!;
     await a.engine.stores.zone.getState().remove(zone.id);
 
-    await vi.waitFor(() => {
+    await until(() => {
       expect(b.engine.stores.product.getState().byId[target.id]).toEqual(updated);
       expect(b.engine.stores.product.getState().byId[created.id]).toEqual(created);
       expect(b.engine.stores.zone.getState().byId[zone.id]).toBeUndefined();
       expect(b.engine.stores.zone.getState().lastVersion).toBe(a.engine.stores.zone.getState().lastVersion);
-    }, WAIT);
+    });
     expect(created.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(b.engine.stores.product.getState().lastVersion).toBe(updated.version + 1);
     expect(b.itemRequests()).toEqual([]);
@@ -159,7 +159,7 @@ describe('sync engine against the real server', () => {
     const product = a.engine.stores.product.getState().items[0]!;
 
     await s.stop();
-    await vi.waitFor(() => expect(a.engine.connection.getState().state).toBe('offline'), WAIT);
+    await until(() => expect(a.engine.connection.getState().state).toBe('offline'));
     const other = await server({ dataDir: s.dataDir, adminPin: s.adminPin });
     const otherToken = await other.login();
     await call(other.url, otherToken, 'PATCH', `/api/products/${product.id}`, {

@@ -5,13 +5,13 @@
  */
 import { EventSource } from 'eventsource';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { ChangesResponse, SyncStatus } from '../../src/shared/protocol';
 import { createSyncEngine } from '../../src/sync/engine';
 import type { SyncEngine } from '../../src/sync/types';
 import { startServer, type TestServer } from '../helpers/server';
+import { until } from '../helpers/wait';
 
-const WAIT = { timeout: 20_000, interval: 25 };
 const servers: TestServer[] = [];
 const engines: SyncEngine[] = [];
 
@@ -82,7 +82,7 @@ describe('the outbox against the real server', () => {
     const lose = { count: 1 };
     const { engine: e, answers } = engine(s.url, token, lose);
     await e.start();
-    await vi.waitFor(() => expect(e.connection.getState().state).toBe('online'), WAIT);
+    await until(() => expect(e.connection.getState().state).toBe('online'));
     const before = (await status(s.url)).versions.product;
     const target = e.stores.product.getState().items[0]!;
 
@@ -99,9 +99,9 @@ describe('the outbox against the real server', () => {
     expect((await status(s.url)).versions.product).toBe(before + 1);
     const { changes } = await changesSince(s.url, token, before);
     expect(changes.map((c) => `${c.action} ${c.id}`)).toEqual([`updated ${target.id}`]);
-    await vi.waitFor(() => expect(e.stores.product.getState().lastVersion).toBe(before + 1), WAIT);
+    await until(() => expect(e.stores.product.getState().lastVersion).toBe(before + 1));
     expect(e.stores.product.getState().byId[target.id]?.priceCents).toBe(target.priceCents + 7);
-    await vi.waitFor(() => expect(e.outbox.store.getState().entries).toEqual([]), WAIT);
+    await until(() => expect(e.outbox.store.getState().entries).toEqual([]));
     expect(e.log.getState().entries.find((x) => x.kind === 'write')?.message).toMatch(/after 2 attempts/);
   });
 
@@ -111,12 +111,12 @@ describe('the outbox against the real server', () => {
     const token = await s.login();
     const { engine: e, answers } = engine(s.url, token, { count: 0 });
     await e.start();
-    await vi.waitFor(() => expect(e.connection.getState().state).toBe('online'), WAIT);
+    await until(() => expect(e.connection.getState().state).toBe('online'));
     const before = (await status(s.url)).versions.product;
     const [a, b, c] = e.stores.product.getState().items;
 
     await s.stop();
-    await vi.waitFor(() => expect(e.connection.getState().state).toBe('offline'), WAIT);
+    await until(() => expect(e.connection.getState().state).toBe('offline'));
     const products = e.stores.product.getState();
     await products.queueUpdate(a!.id, { name: `${a!.name} (outbox)` });
     await products.queueUpdate(b!.id, { priceCents: b!.priceCents + 1 });
@@ -128,12 +128,12 @@ describe('the outbox against the real server', () => {
     });
 
     await s.restart();
-    await vi.waitFor(() => expect(e.outbox.store.getState().entries).toEqual([]), WAIT);
+    await until(() => expect(e.outbox.store.getState().entries).toEqual([]));
     expect((await status(s.url)).versions.product).toBe(before + 3);
     const { changes } = await changesSince(s.url, token, before);
     expect(changes.map((x) => x.id)).toEqual([a!.id, b!.id, c!.id]);
     expect(answers.filter((x) => x.status === 200)).toHaveLength(3);
-    await vi.waitFor(() => expect(e.stores.product.getState().lastVersion).toBe(before + 3), WAIT);
+    await until(() => expect(e.stores.product.getState().lastVersion).toBe(before + 3));
     expect(e.stores.product.getState().byId[c!.id]?.active).toBe(false);
   });
 });

@@ -195,11 +195,14 @@ describe.each(STORAGE_KINDS)('on %s', (kind) => {
     });
 
     test('using a session extends it (sliding expiry)', async () => {
-      const short = await startInProcessServer({ storage: kind, config: { sessionTtlMs: 600 } });
+      // 5 uses 600 ms apart outlive a 2 s session only if each use extends it; a stall of
+      // 1.4 s between two uses is needed to fail this by chance.
+      const short = await startInProcessServer({ storage: kind, config: { sessionTtlMs: 2000 } });
       try {
         const api = client(short.url, await short.login());
         for (let i = 0; i < 5; i++) {
-          await new Promise((r) => setTimeout(r, 250));
+          // wait-ok: the session's sliding expiry is what is tested; time must pass.
+          await new Promise((r) => setTimeout(r, 600));
           expect((await api.get('/api/zones')).status).toBe(200);
         }
       } finally {
@@ -208,11 +211,12 @@ describe.each(STORAGE_KINDS)('on %s', (kind) => {
     });
 
     test('an expired session is 401', async () => {
-      const short = await startInProcessServer({ storage: kind, config: { sessionTtlMs: 300 } });
+      const short = await startInProcessServer({ storage: kind, config: { sessionTtlMs: 1500 } });
       try {
         const token = await short.login();
         expect((await client(short.url, token).get('/api/zones')).status).toBe(200);
-        await new Promise((r) => setTimeout(r, 400));
+        // wait-ok: the session must expire; waiting longer only makes it surer.
+        await new Promise((r) => setTimeout(r, 1600));
         expect((await client(short.url, token).get('/api/zones')).status).toBe(401);
       } finally {
         await short.stop();
@@ -251,6 +255,7 @@ describe.each(STORAGE_KINDS)('on %s', (kind) => {
       try {
         await login('999999', locked.url);
         expect((await login('999999', locked.url)).status).toBe(429);
+        // wait-ok: the lock must end; waiting longer only makes it surer.
         await new Promise((r) => setTimeout(r, 350));
         expect((await login(locked.adminPin, locked.url)).status).toBe(200);
       } finally {

@@ -12,6 +12,7 @@ import { chunk, type Encoded, SseHub, type SseStream, sseMessage, syncMessage } 
 import type { Change } from '../../server/storage/types';
 import type { DrillNotice, DrillStream } from '../../src/shared/drills';
 import { RESOURCE_NAMES } from '../../src/shared/resources';
+import { untilTrue } from '../helpers/wait';
 
 const EPOCH = '3f1c1d2e-0000-4000-8000-000000000001';
 const NEXT = '3f1c1d2e-0000-4000-8000-000000000002';
@@ -147,6 +148,7 @@ describe('SseHub with drill faults', () => {
     hub.pause(); // flushes what was published before
     expect(s.text()).toEqual([framed(messages(EPOCH, 1))]);
     hub.publish([change(2), change(3)]);
+    // wait-ok: an observation window: three heartbeat intervals in which nothing may be sent.
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(s.text()).toEqual([framed(messages(EPOCH, 1))]);
 
@@ -159,7 +161,7 @@ describe('SseHub with drill faults', () => {
     const after = socket();
     hub.goLive(hub.add(after), 3);
     hub.publish([change(3), change(4)]); // 3 was recorded while paused: not sent again
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await untilTrue(() => after.text().join('').includes('event: heartbeat'), 'a heartbeat');
     const text = after.text().join('');
     expect(text.startsWith(framed(messages(NEXT, 4)))).toBe(true);
     expect(text).toContain(

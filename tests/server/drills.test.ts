@@ -26,18 +26,14 @@ import {
   startInProcessServer,
   startServer,
 } from '../helpers/server';
+import { untilTrue, WAIT_MS } from '../helpers/wait';
 import { type Client, call, client, errorOf, type SseEvent, status } from './support';
 
 const HEARTBEAT_MS = 100;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** Waits (up to 5 s) until `done()` holds. */
-async function until(done: () => boolean | Promise<boolean>, timeoutMs = 5000) {
-  for (const start = Date.now(); !(await done()) && Date.now() - start < timeoutMs; )
-    await new Promise((resolve) => setTimeout(resolve, 5));
-}
-
+// wait-ok: only for observation windows (nothing may arrive meanwhile), never to synchronise.
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** An event stream opened with a chosen User-Agent, as one tablet would. */
@@ -123,7 +119,7 @@ async function openTablet(
     ended: () => done,
     close: () => controller.abort(),
     story: () => events.map(line).filter((l): l is string => l !== null),
-    waitFor(match, count = 1, timeoutMs = 5000) {
+    waitFor(match, count = 1, timeoutMs = WAIT_MS) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const found = events.filter(match);
@@ -245,7 +241,7 @@ describe.each(STORAGE_KINDS)('drill mode on %s', (kind) => {
     for (const t of tablets.splice(0)) t.close();
     expect((await api.del('/api/drills/faults')).status).toBe(200);
     // Each test starts with no stream open, so stream lists and cut counts are its own.
-    await until(async () => (await api.get<DrillState>('/api/drills')).body.streams.length === 0);
+    await untilTrue(async () => (await api.get<DrillState>('/api/drills')).body.streams.length === 0);
   });
 
   /** Opens a stream as `userAgent` and waits for its hello. */
@@ -414,7 +410,7 @@ describe.each(STORAGE_KINDS)('drill mode on %s', (kind) => {
       expect(Date.parse(mine[0]!.openedAt)).toBeGreaterThanOrEqual(before - 5);
       a.close();
       b.close();
-      await until(async () => (await api.get<DrillState>('/api/drills')).body.streams.length === 0);
+      await untilTrue(async () => (await api.get<DrillState>('/api/drills')).body.streams.length === 0);
       expect((await api.get<DrillState>('/api/drills')).body.streams).toEqual([]);
     });
   });
@@ -529,7 +525,7 @@ describe.each(STORAGE_KINDS)('drill mode on %s', (kind) => {
       const tag = await write('tag', b);
       await a.waitFor(isSync('tag', tag));
       expect(a.events.some(isSync('zone', z[3]!))).toBe(false);
-      await a.waitFor(isSync('zone', z[3]!), 1, 3000);
+      await a.waitFor(isSync('zone', z[3]!));
       expect(Date.now() - started).toBeGreaterThanOrEqual(900);
       // Clearing releases what is held at once, then says so.
       z.push(await write('zone', b));
@@ -596,9 +592,7 @@ describe.each(STORAGE_KINDS)('drill mode on %s', (kind) => {
       const fault = await arm({ kind: 'drop', resource: 'zone', durationMs: 300 });
       expect(Date.parse(fault.until!) - Date.parse(fault.createdAt)).toBe(300);
       const dropped = (await api.post<{ version: number }>('/api/zones', { name: 'Gone' })).body.version;
-      await Promise.all(
-        [a, b].map((t) => t.waitFor(isNotice(`Drill: drop fault ${fault.id} ended`), 1, 2000)),
-      );
+      await Promise.all([a, b].map((t) => t.waitFor(isNotice(`Drill: drop fault ${fault.id} ended`))));
       expect(await faults()).toEqual([]);
       const kept = await write('zone', b);
       await a.waitFor(isSync('zone', kept));
@@ -636,7 +630,7 @@ describe.each(STORAGE_KINDS)('drill mode on %s', (kind) => {
       expect(fault.resource).toBeNull();
       const [armed] = await a.waitFor(isNotice('Drill: heartbeats stalled for 600 ms'));
       const bFrom = b.events.length;
-      const [ended] = await a.waitFor(isNotice(`Drill: stall_heartbeats fault ${fault.id} ended`), 1, 3000);
+      const [ended] = await a.waitFor(isNotice(`Drill: stall_heartbeats fault ${fault.id} ended`));
       const bTo = b.events.length;
       const during = a.events.slice(a.events.indexOf(armed!) + 1, a.events.indexOf(ended!));
       expect(during.filter((e) => e.event === 'heartbeat')).toEqual([]);
@@ -657,7 +651,7 @@ describe.each(STORAGE_KINDS)('drill mode on %s', (kind) => {
       await tablet('pos tablet-B');
       const fault = await arm({ kind: 'stall_heartbeats', client: 'tablet-A', count: 2 });
       const [armed] = await a.waitFor(isNotice('Drill: withholding the next 2 heartbeats'));
-      const [ended] = await a.waitFor(isNotice(`Drill: stall_heartbeats fault ${fault.id} ended`), 1, 2000);
+      const [ended] = await a.waitFor(isNotice(`Drill: stall_heartbeats fault ${fault.id} ended`));
       const gap = a.events.slice(a.events.indexOf(armed!) + 1, a.events.indexOf(ended!));
       expect(gap.filter((e) => e.event === 'heartbeat')).toEqual([]);
       await a.waitFor((e) => e.event === 'heartbeat' && a.events.indexOf(e) > a.events.indexOf(ended!));
@@ -936,7 +930,7 @@ describe.each(STORAGE_KINDS)('rotate-epoch and wipe on %s', (kind) => {
       return wipe();
     };
     const answer = api.post<WipeResponse>('/api/drills/wipe', {});
-    await until(() => entered);
+    await untilTrue(() => entered);
     for (const path of ['/api/sync/status', '/api/health', '/api/products', '/api/drills']) {
       const busy = await api.get(path);
       expect(busy.status, path).toBe(503);

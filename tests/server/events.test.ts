@@ -15,13 +15,8 @@ import {
 } from '../../src/shared/protocol';
 import type { Item } from '../../src/shared/resources';
 import { type InProcessServer, STORAGE_KINDS, startInProcessServer } from '../helpers/server';
+import { untilTrue } from '../helpers/wait';
 import { type Client, call, client, errorOf, openStream, type SseEvent, status } from './support';
-
-/** Waits (up to 5 s) until `done()` holds. */
-async function until(done: () => boolean) {
-  for (const start = Date.now(); !done() && Date.now() - start < 5000; )
-    await new Promise((resolve) => setTimeout(resolve, 5));
-}
 
 describe.each(STORAGE_KINDS)('on %s', (kind) => {
   let server: InProcessServer;
@@ -128,7 +123,7 @@ describe.each(STORAGE_KINDS)('on %s', (kind) => {
 
     test('a heartbeat with the epoch and current versions comes while nothing happens', async () => {
       const stream = await openStream(server.url, token);
-      const [beat] = await stream.waitFor((e) => e.event === 'heartbeat', 1, 2000);
+      const [beat] = await stream.waitFor((e) => e.event === 'heartbeat');
       stream.close();
       const now = await status(server.url);
       expect(beat!.data).toEqual({ epoch: server.epoch, versions: now.versions } satisfies HeartbeatEvent);
@@ -142,7 +137,7 @@ describe.each(STORAGE_KINDS)('on %s', (kind) => {
         received = Buffer.concat([received, data]);
       });
       socket.write(`GET /api/sync/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n\r\n`);
-      await until(() => received.includes('event: hello'));
+      await untilTrue(() => received.includes('event: hello'));
       const ids = [randomUUID(), randomUUID(), randomUUID()];
       // Three commits in one transaction: published together, flushed once.
       await server.storage.writeBatch(
@@ -154,7 +149,7 @@ describe.each(STORAGE_KINDS)('on %s', (kind) => {
           fields: { name: `Batch ${i}`, sortOrder: 0 },
         })),
       );
-      await until(() => received.includes(ids[2]!));
+      await untilTrue(() => received.includes(ids[2]!));
       socket.destroy();
       const headEnd = received.indexOf('\r\n\r\n');
       const head = received.subarray(0, headEnd).toString().toLowerCase();
@@ -185,12 +180,12 @@ describe.each(STORAGE_KINDS)('on %s', (kind) => {
         received += chunk;
       });
       socket.write(`GET /api/sync/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n\r\n`);
-      await until(() => received.includes('event: hello'));
+      await untilTrue(() => received.includes('event: hello'));
       server.app.server.off('connection', onConnection);
       const served = accepted.find((s) => s.remotePort === socket.localPort)!;
       expect(served.destroyed).toBe(false);
       socket.end();
-      await until(() => served.destroyed);
+      await untilTrue(() => served.destroyed);
       expect(served.destroyed).toBe(true);
     });
 

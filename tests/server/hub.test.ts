@@ -12,6 +12,7 @@ import { chunk, SseHub, sseMessage, syncMessage } from '../../server/sse/hub';
 import { SSE_HEAD, takeSocket } from '../../server/sse/socket';
 import type { Change } from '../../server/storage/types';
 import { RESOURCE_NAMES } from '../../src/shared/resources';
+import { untilTrue } from '../helpers/wait';
 
 const EPOCH = '3f1c1d2e-0000-4000-8000-000000000001';
 const versions = () =>
@@ -45,11 +46,6 @@ const messages = (...seqs: number[]) => seqs.map((s) => syncMessage(EPOCH, chang
 /** SSE text as the one HTTP chunk it goes out in. */
 const framed = (text: string) => String(chunk(text));
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
-/** Waits (up to 5 s) until `done()` holds. */
-async function until(done: () => boolean) {
-  for (const start = Date.now(); !done() && Date.now() - start < 5000; )
-    await new Promise((resolve) => setTimeout(resolve, 5));
-}
 
 let hub: SseHub;
 const newHub = (maxBufferBytes = 1 << 20) => {
@@ -163,7 +159,7 @@ describe('SseHub', () => {
     const s = fastSocket();
     hub.goLive(hub.add(s), 0);
     hub.publish([change(1)]);
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await untilTrue(() => s.text().join('').includes('event: heartbeat'), 'a heartbeat');
     const text = s.text().join('');
     expect(text.startsWith(framed(messages(1)))).toBe(true);
     expect(text.slice(framed(messages(1)).length)).toContain(
@@ -213,7 +209,7 @@ describe('takeSocket', () => {
       received += chunk;
     });
     const expected = `${SSE_HEAD}${framed('retry: 1000\n\n')}${framed(messages(1, 2))}`;
-    await until(() => received.length >= expected.length);
+    await untilTrue(() => received.length >= expected.length);
     // The head, then one chunk per write: the events of one turn share one chunk.
     expect(received).toBe(expected);
     expect(taken!.parser).toBeNull();
@@ -224,7 +220,7 @@ describe('takeSocket', () => {
     client.write('GET /other HTTP/1.1\r\n\r\n');
     await nextTurn();
     client.destroy();
-    await until(() => hub.size === 0);
+    await untilTrue(() => hub.size === 0);
     expect(hub.size).toBe(0);
     server.close();
     await once(server, 'close');

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type ChangesResponse, parseEventId, type Snapshot, type SyncEvent } from '../../src/shared/protocol';
 import { type Item, RESOURCE_NAMES, type ResourceName } from '../../src/shared/resources';
 import { startServer, type TestServer } from '../helpers/server';
+import { untilTrue } from '../helpers/wait';
 import { type Client, client, openStream, type SseEvent, type Stream, status } from './support';
 
 let a: TestServer;
@@ -76,7 +77,8 @@ describe('two instances on one database', () => {
     expect(answers.map((r) => r.status)).toEqual(Array(120).fill(201));
 
     const heard = await Promise.all(streams.map((s) => s.waitFor(isSync, 120, 15_000)));
-    await new Promise((r) => setTimeout(r, 300)); // room for a duplicate to show up
+    // wait-ok: an observation window; a duplicate sent late would show up in it.
+    await new Promise((r) => setTimeout(r, 300));
     for (const s of streams) s.close();
     const log = await logSince(b, before.versions);
     expect([...log.values()].flat()).toHaveLength(120);
@@ -109,8 +111,10 @@ describe('two instances on one database', () => {
       const now = await status(b.url);
       return RESOURCE_NAMES.reduce((sum, r) => sum + now.versions[r] - before.versions[r], 0);
     };
-    for (let i = 0; i < 100 && (await committed()) < first.length + 10; i++)
-      await new Promise((r) => setTimeout(r, 20));
+    await untilTrue(
+      async () => (await committed()) >= first.length + 10,
+      'ten writes while the client is away',
+    );
     const resumed = await openStream(b.url, token, { lastEventId: first[first.length - 1]!.id });
     await resumed.waitFor(isSync, 20, 10_000);
     stop = true;
@@ -119,6 +123,7 @@ describe('two instances on one database', () => {
     const log = await logSince(b, before.versions);
     const total = [...log.values()].flat().length;
     const rest = await resumed.waitFor(isSync, total - first.length, 10_000);
+    // wait-ok: an observation window; a duplicate sent late would show up in it.
     await new Promise((r) => setTimeout(r, 300));
     resumed.close();
     expect(resumed.events.filter((e) => e.event === 'reset')).toEqual([]);

@@ -24,6 +24,8 @@ import {
 } from '../helpers/server';
 import { call, errorOf } from './support';
 
+// wait-ok: these tests are about time passing (a window sliding, a lock ending); each margin
+// leaves seconds for a loaded machine between what must still hold and what must have ended.
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const login = (base: string, pin: unknown) =>
@@ -67,7 +69,7 @@ describe('the memory store (SQLite: one process)', () => {
 });
 
 describe.runIf(STORAGE_KINDS.includes('postgres'))('two instances on one PostgreSQL database', () => {
-  const lockout: LockoutConfig = { maxFailures: 4, windowMs: 60_000, lockMs: 1500 };
+  const lockout: LockoutConfig = { maxFailures: 4, windowMs: 60_000, lockMs: 3000 };
   let a: InProcessServer;
   let b: InProcessServer;
 
@@ -141,7 +143,7 @@ describe.runIf(STORAGE_KINDS.includes('postgres'))('two instances on one Postgre
 });
 
 describe.runIf(STORAGE_KINDS.includes('postgres'))('the PostgreSQL store', () => {
-  const config: LockoutConfig = { maxFailures: 20, windowMs: 400, lockMs: 300 };
+  const config: LockoutConfig = { maxFailures: 20, windowMs: 2000, lockMs: 10_000 };
   let url: string;
   let one: Storage;
   let two: Storage;
@@ -173,20 +175,20 @@ describe.runIf(STORAGE_KINDS.includes('postgres'))('the PostgreSQL store', () =>
   });
 
   test('failures older than the window drop out (sliding window, in SQL)', async () => {
-    const store = one.lockoutStore!({ maxFailures: 3, windowMs: 300, lockMs: 1000 });
+    const store = one.lockoutStore!({ maxFailures: 3, windowMs: 2000, lockMs: 1000 });
     const ip = `window-${randomUUID()}`;
     expect(await store.fail(ip)).toBe(0);
     expect(await store.fail(ip)).toBe(0);
-    await sleep(350);
+    await sleep(2100);
     expect(await store.fail(ip)).toBe(0);
     expect(await store.fail(ip)).toBe(0);
     expect(await store.fail(ip)).toBe(1000);
   });
 
   test('maxFailures 1 locks on the first failure', async () => {
-    const store = one.lockoutStore!({ maxFailures: 1, windowMs: 1000, lockMs: 700 });
+    const store = one.lockoutStore!({ maxFailures: 1, windowMs: 1000, lockMs: 60_000 });
     const ip = `first-${randomUUID()}`;
-    expect(await store.fail(ip)).toBe(700);
+    expect(await store.fail(ip)).toBe(60_000);
     expect(await store.retryAfterMs(ip)).toBeGreaterThan(0);
   });
 

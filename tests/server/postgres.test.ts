@@ -21,6 +21,7 @@ import {
   startInProcessServer,
   startServer,
 } from '../helpers/server';
+import { untilTrue } from '../helpers/wait';
 import { client, errorOf, status } from './support';
 
 /** Runs one statement on a database, outside any storage. */
@@ -37,11 +38,8 @@ async function sql<T extends pg.QueryResultRow>(url: string, text: string, param
 const open = (url: string, pollMs = 1000) =>
   PostgresStorage.open({ url, logRetention: 1000, poolSize: 4, pollMs });
 
-/** Waits until `check` holds, polling every 50 ms; fails with `what` after `timeoutMs`. */
-async function eventually(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
-  for (let i = 0; i < timeoutMs / 50 && !check(); i++) await new Promise((r) => setTimeout(r, 50));
-  if (!check()) throw new Error(`timed out: ${what}`);
-}
+/** Waits until `check` holds; fails naming `what` after WAIT_MS. */
+const eventually = (what: string, check: () => boolean) => untilTrue(check, what);
 
 const tag = (id: string, action: WriteRequest['action'], name = id): WriteRequest =>
   action === 'create'
@@ -319,7 +317,7 @@ describe('the server process', () => {
       const epoch = /: ([0-9a-f-]{36})$/.exec(tool.stdout.trim())?.[1];
       expect(epoch).toMatch(/^[0-9a-f-]{36}$/);
       // Shutting down waits for in-flight requests and open connections: allow for it.
-      await eventually('the instance to exit', () => server.exitCode() !== null, 15_000);
+      await eventually('the instance to exit', () => server.exitCode() !== null);
       expect(server.exitCode()).toBe(75);
       expect(server.output()).toContain('the database history changed under this instance');
       await server.restart();

@@ -17,6 +17,7 @@ import type {
 } from '../../src/shared/protocol';
 import { type Item, RESOURCE_NAMES, RESOURCES } from '../../src/shared/resources';
 import { STORAGE_KINDS, startServer, type TestServer } from '../helpers/server';
+import { untilTrue } from '../helpers/wait';
 import { client, openStream, status } from './support';
 
 describe.each(STORAGE_KINDS)('on %s', (kind) => {
@@ -44,7 +45,7 @@ describe.each(STORAGE_KINDS)('on %s', (kind) => {
 
     test('RED_CORAL_HEARTBEAT_MS sets the heartbeat of the event stream', async () => {
       const stream = await openStream(server.url, await server.login());
-      const beats = await stream.waitFor((e) => e.event === 'heartbeat', 2, 3000);
+      const beats = await stream.waitFor((e) => e.event === 'heartbeat', 2);
       stream.close();
       const now = await status(server.url);
       expect(beats[1]!.data).toEqual({ epoch: now.epoch, versions: now.versions });
@@ -144,10 +145,7 @@ describe.each(STORAGE_KINDS)('on %s', (kind) => {
       const record = (type: string) => (e: MessageEvent) =>
         messages.push({ type, data: JSON.parse(e.data as string) });
       for (const type of ['hello', 'sync', 'reset']) es.addEventListener(type, record(type));
-      const waitFor = async (pred: () => boolean) => {
-        for (let i = 0; i < 200 && !pred(); i++) await new Promise((r) => setTimeout(r, 50));
-        expect(pred()).toBe(true);
-      };
+      const waitFor = (pred: () => boolean) => untilTrue(pred, 'the event stream');
       await waitFor(() => messages.some((m) => m.type === 'hello'));
       await client(server.url, token).post('/api/zones', { name: 'Heard live' });
       await waitFor(() => messages.some((m) => m.type === 'sync'));

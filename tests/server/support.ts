@@ -4,6 +4,7 @@
  */
 import type { ApiErrorBody, SyncStatus } from '../../src/shared/protocol';
 import type { ResourceName } from '../../src/shared/resources';
+import { WAIT_MS } from '../helpers/timeouts';
 
 export interface Answer<T = unknown> {
   status: number;
@@ -165,7 +166,7 @@ export async function openStream(
     events,
     closed,
     close: () => controller.abort(),
-    waitFor(match, count = 1, timeoutMs = 5000) {
+    waitFor(match, count = 1, timeoutMs = WAIT_MS) {
       return new Promise((resolveWait, reject) => {
         const check = () => {
           const found = events.filter(match);

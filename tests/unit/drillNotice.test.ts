@@ -1,7 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DrillNotice } from '../../src/shared/drills';
 import { readDrillNotice } from '../../src/sync/drillNotice';
 import type { SyncEngine, SyncLogEntry } from '../../src/sync/types';
+import { until } from '../helpers/wait';
 import { FakeServer, product } from './support/fakeServer';
 import { startTwoTabs } from './support/setup';
 
@@ -20,7 +21,7 @@ afterEach(async () => {
 /** Two tabs of one browser: the first leads the stream, the second hears it relayed. */
 async function twoTabs() {
   const { first: leader, second: follower } = await startTwoTabs(server, engines);
-  await vi.waitFor(() => expect(follower.connection.getState().state).toBe('online'));
+  await until(() => expect(follower.connection.getState().state).toBe('online'));
   return { leader, follower };
 }
 
@@ -53,7 +54,7 @@ describe('drill notices', () => {
         drill: 'drop',
       },
     ];
-    await vi.waitFor(() => expect(injected(follower)).toEqual(expected));
+    await until(() => expect(injected(follower)).toEqual(expected));
     expect(injected(leader)).toEqual(expected);
     expect(server.streams.size).toBe(1);
   });
@@ -62,7 +63,7 @@ describe('drill notices', () => {
     const { leader } = await twoTabs();
     server.requests = [];
     for (const s of server.streams) s.dispatch('drill', notice('rotate_epoch', 'Drill: epoch rotated'));
-    await vi.waitFor(() => expect(injected(leader)).toHaveLength(1));
+    await until(() => expect(injected(leader)).toHaveLength(1));
     await leader.check('test settles');
     expect(server.requests.map((r) => r.path)).toEqual(['/api/sync/status']);
   });
@@ -83,7 +84,7 @@ describe('drill notices', () => {
     for (const text of bad) stream?.dispatchRaw('drill', text);
     // The stream still carries events to both tabs.
     server.commit('product', 'updated', product('p1', 'Soup', 480));
-    await vi.waitFor(() => expect(follower.stores.product.getState().byId.p1?.priceCents).toBe(480));
+    await until(() => expect(follower.stores.product.getState().byId.p1?.priceCents).toBe(480));
     expect(leader.stores.product.getState().byId.p1?.priceCents).toBe(480);
     expect(faultMessages(leader)).toEqual(bad.map(() => 'unreadable drill event; ignored'));
     // Nothing bad is relayed: the follower logs nothing for them.
@@ -92,7 +93,7 @@ describe('drill notices', () => {
     expect(leader.connection.getState().state).toBe('online');
     // A good notice after them is still logged by both.
     stream?.dispatch('drill', notice('cut', 'Drill: cutting 1 stream'));
-    await vi.waitFor(() => expect(injected(follower)).toHaveLength(1));
+    await until(() => expect(injected(follower)).toHaveLength(1));
     expect(injected(leader)).toEqual(injected(follower));
   });
 });

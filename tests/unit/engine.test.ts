@@ -1,7 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RESOURCE_NAMES } from '../../src/shared/resources';
 import { SyncDatabase } from '../../src/sync/db';
 import type { SyncEngine } from '../../src/sync/types';
+import { until } from '../helpers/wait';
 import { category, FakeServer, product, zone } from './support/fakeServer';
 import { IDBKeyRange, IDBObjectStore, indexedDB, kinds, makeEngine, uniqueDbName } from './support/setup';
 
@@ -29,7 +30,7 @@ const paths = () => server.requests.map((r) => r.path);
 
 /** Waits until the engine has nothing left to do and says so. */
 async function settled(e: SyncEngine): Promise<void> {
-  await vi.waitFor(() => expect(e.connection.getState().state).toBe('online'));
+  await until(() => expect(e.connection.getState().state).toBe('online'));
   await e.check('test settles');
 }
 
@@ -56,7 +57,7 @@ describe('start', () => {
     server.commit('product', 'updated', product('p2', 'Bread', 310)); // v3, live on the stream
     gate.open();
     await starting;
-    await vi.waitFor(() => expect(e.stores.product.getState().lastVersion).toBe(3));
+    await until(() => expect(e.stores.product.getState().lastVersion).toBe(3));
     expect(e.stores.product.getState().byId.p2?.priceCents).toBe(310);
     expect(server.count('GET', '/api/products')).toBe(1);
     expect(server.count('GET', '/api/sync/changes')).toBe(0);
@@ -91,7 +92,7 @@ describe('reconnect check', () => {
     const itemsBefore = e.stores.product.getState().items;
     server.requests = [];
     server.restart();
-    await vi.waitFor(() => expect(e.stores.product.getState().epoch).toBe(server.epoch));
+    await until(() => expect(e.stores.product.getState().epoch).toBe(server.epoch));
     await settled(e);
     expect(server.itemRequests()).toEqual([]);
     expect(paths().every((p) => p === '/api/sync/status')).toBe(true);
@@ -114,7 +115,7 @@ describe('reconnect check', () => {
       product: [product('p1', 'Soup', 450)],
       zone: [zone('z1', 'Terrace')],
     });
-    await vi.waitFor(() => expect(e.stores.product.getState().epoch).toBe(server.epoch));
+    await until(() => expect(e.stores.product.getState().epoch).toBe(server.epoch));
     await settled(e);
     expect(server.itemRequests().map((r) => r.path)).toEqual(['/api/products']);
     expect(e.stores.product.getState().items.map((i) => i.id)).toEqual(['p1']);
@@ -128,12 +129,12 @@ describe('reconnect check', () => {
     await e.start();
     await settled(e);
     server.goDown();
-    await vi.waitFor(() => expect(e.connection.getState().state).toBe('offline'));
+    await until(() => expect(e.connection.getState().state).toBe('offline'));
     server.commit('product', 'updated', product('p2', 'Bread', 320));
     server.requests = [];
     server.restart();
     server.goUp();
-    await vi.waitFor(() => expect(e.stores.product.getState().byId.p2?.priceCents).toBe(320));
+    await until(() => expect(e.stores.product.getState().byId.p2?.priceCents).toBe(320));
     await settled(e);
     expect(server.itemRequests().map((r) => `${r.path}?${r.query}`)).toEqual([
       `/api/sync/changes?resource=product&since=2&epoch=${server.epoch}`,
@@ -162,7 +163,7 @@ describe('reconnect check', () => {
     server.commit('zone', 'created', zone('z2', 'Bar'));
     server.requests = [];
     server.heartbeat();
-    await vi.waitFor(() => expect(e.stores.zone.getState().lastVersion).toBe(2));
+    await until(() => expect(e.stores.zone.getState().lastVersion).toBe(2));
     expect(server.itemRequests().map((r) => r.path)).toEqual(['/api/sync/changes']);
   });
 
@@ -188,15 +189,53 @@ describe('event stream', () => {
     await e.start();
     await settled(e);
     server.goDown();
-    await vi.waitFor(() => expect(e.connection.getState().state).toBe('offline'));
+    await until(() => expect(e.connection.getState().state).toBe('offline'));
     server.commit('product', 'deleted', { id: 'p1' });
     server.goUp({ reconnectStreams: false });
-    await vi.waitFor(() => expect(e.stores.product.getState().items.map((i) => i.id)).toEqual(['p2']));
+    await until(() => expect(e.stores.product.getState().items.map((i) => i.id)).toEqual(['p2']));
     expect(server.count('GET', '/api/health')).toBeGreaterThan(0);
     expect(server.count('GET', '/api/sync/changes', 'product')).toBe(1);
     expect(server.count('GET', '/api/products')).toBe(1); // the first load only
     for (const s of server.streams) s.connect();
-    await vi.waitFor(() => expect(e.connection.getState().state).toBe('online'));
+    await until(() => expect(e.connection.getState().state).toBe('online'));
+  });
+
+  it('a stream the browser gave up on (a 503 while the server restarts) is reopened by the engine, not by the probe', async () => {
+    // The probe would come only after a minute: whatever reopens the stream sooner is the engine's own retry.
+    const e = engine({ probeIntervalMs: 60_000 });
+    await e.start();
+    await settled(e);
+    server.refuseStreams();
+    expect(server.streams.size).toBe(0);
+    await until(() => expect(server.streams.size).toBe(1));
+    await until(() => expect(e.connection.getState().state).toBe('online'));
+    expect(server.count('GET', '/api/health')).toBe(0);
+    expect(kinds(e.log.getState().entries).filter((k) => k === 'stream_open')).toHaveLength(2);
+  });
+
+  it('an open stream whose check cannot reach the server reads Syncing, not Online, and the check is retried', async () => {
+    const e = engine({ probeIntervalMs: 60_000 });
+    await e.start();
+    await settled(e);
+    server.commit('product', 'updated', product('p1', 'Soup', 499));
+    await until(() => expect(e.stores.product.getState().byId.p1?.priceCents).toBe(499));
+    server.autoPush = false;
+    server.commit('product', 'updated', product('p2', 'Bread', 333)); // missed by the stream
+    server.dropNext('/api/sync/status');
+    for (const s of server.streams) s.drop();
+    for (const s of server.streams) s.connect(); // a new connection: its hello shows the gap
+    await until(() => expect(server.count('GET', '/api/sync/status')).toBeGreaterThanOrEqual(3));
+    const states: string[] = [];
+    const unsubscribe = e.connection.subscribe((s) => states.push(s.state));
+    await until(() => expect(e.stores.product.getState().byId.p2?.priceCents).toBe(333));
+    await until(() => expect(e.connection.getState().state).toBe('online'));
+    unsubscribe();
+    const dropped = e.log
+      .getState()
+      .entries.filter((x) => x.kind === 'check' && x.message.includes('status unavailable'));
+    expect(dropped).toHaveLength(1);
+    // After the failed check it read Syncing until the retry verified the data.
+    expect(states[0]).not.toBe('online');
   });
 
   it('live events reach the stores, each applied once', async () => {
@@ -206,7 +245,7 @@ describe('event stream', () => {
     server.requests = [];
     server.commit('product', 'updated', product('p1', 'Soup', 470));
     server.commit('category', 'created', category('c3', 'Desserts'));
-    await vi.waitFor(() => expect(e.stores.category.getState().lastVersion).toBe(3));
+    await until(() => expect(e.stores.category.getState().lastVersion).toBe(3));
     expect(e.stores.product.getState().byId.p1?.priceCents).toBe(470);
     expect(e.stores.product.getState().recentlyChanged.p1).toBeGreaterThan(0);
     expect(server.requests).toEqual([]);
@@ -218,7 +257,7 @@ describe('event stream', () => {
     await settled(e);
     server.requests = [];
     for (const s of server.streams) s.dispatch('reset', { epoch: server.epoch, reason: 'too_old' });
-    await vi.waitFor(() => expect(server.count('GET', '/api/sync/status')).toBe(1));
+    await until(() => expect(server.count('GET', '/api/sync/status')).toBe(1));
     expect(kinds(e.log.getState().entries)).toContain('reset');
   });
 });
@@ -234,7 +273,7 @@ describe('storage failures', () => {
       request.onsuccess = () => resolve();
       request.onerror = () => reject(request.error);
     });
-    await vi.waitFor(async () => {
+    await until(async () => {
       const reader = new SyncDatabase(dbName, { indexedDB, IDBKeyRange });
       try {
         expect((await reader.items('product').toArray()).map((i) => i.id).sort()).toEqual(['p1', 'p2']);
@@ -268,14 +307,12 @@ describe('storage that keeps failing', () => {
       return realPut.apply(this, args);
     };
     server.commit('product', 'created', product('p3', 'Cake', 600));
-    await vi.waitFor(() =>
+    await until(() =>
       expect(e.log.getState().entries.some((x) => x.message.startsWith('IndexedDB unusable'))).toBe(true),
     );
-    await vi.waitFor(() =>
-      expect(e.stores.product.getState().items.map((i) => i.id)).toEqual(['p1', 'p2', 'p3']),
-    );
+    await until(() => expect(e.stores.product.getState().items.map((i) => i.id)).toEqual(['p1', 'p2', 'p3']));
     server.commit('product', 'updated', product('p3', 'Cake', 650));
-    await vi.waitFor(() => expect(e.stores.product.getState().byId.p3?.priceCents).toBe(650));
+    await until(() => expect(e.stores.product.getState().byId.p3?.priceCents).toBe(650));
     expect(e.stores.product.getState().lastVersion).toBe(4);
   });
 });

@@ -3,10 +3,11 @@
  * order with their Idempotency-Keys; refusals roll back and wait for the person; incoming
  * events never clobber a pending change.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SyncEvent } from '../../src/shared/protocol';
 import { SyncError } from '../../src/sync/api';
 import type { SyncEngine } from '../../src/sync/types';
+import { until } from '../helpers/wait';
 import { category, FakeServer, product } from './support/fakeServer';
 import { FakeLocks } from './support/locks';
 import { kinds, makeEngine, uniqueDbName } from './support/setup';
@@ -37,13 +38,13 @@ afterEach(async () => {
 /** Started, online, with nothing left to send. */
 async function started(e: SyncEngine): Promise<SyncEngine> {
   await e.start();
-  await vi.waitFor(() => expect(e.connection.getState().state).toBe('online'));
+  await until(() => expect(e.connection.getState().state).toBe('online'));
   return e;
 }
 
 const writes = () => server.requests.filter((r) => r.method !== 'GET');
 const outboxOf = (e: SyncEngine) => e.outbox.store.getState().entries;
-const emptied = (e: SyncEngine) => vi.waitFor(() => expect(outboxOf(e)).toEqual([]));
+const emptied = (e: SyncEngine) => until(() => expect(outboxOf(e)).toEqual([]));
 
 /** Three edits and a delete, made while the server cannot be reached. */
 async function editOffline(e: SyncEngine) {
@@ -84,7 +85,7 @@ describe('queued writes', () => {
     expect(server.versions.product).toBe(3 + 4);
     expect(server.items.product.get('p1')).toMatchObject({ name: 'Tomato soup', priceCents: 470 });
     expect(server.items.product.has('p3')).toBe(false);
-    await vi.waitFor(() => expect(e.stores.product.getState().lastVersion).toBe(7));
+    await until(() => expect(e.stores.product.getState().lastVersion).toBe(7));
     const after = e.stores.product.getState();
     expect(after.pending).toEqual({});
     expect(after.items).toEqual([...server.items.product.values()]);
@@ -119,7 +120,7 @@ describe('queued writes', () => {
     await gate.waiting; // the server has committed the change; its answer is on the way
     server.goDown(); // ...and is lost
     gate.open();
-    await vi.waitFor(() => expect(outboxOf(e)[0]?.lastError?.code).toBe('network_error'));
+    await until(() => expect(outboxOf(e)[0]?.lastError?.code).toBe('network_error'));
     expect(outboxOf(e)[0]?.state).toBe('pending');
     expect(server.versions.product).toBe(4); // applied once already
     server.goUp();
@@ -182,7 +183,7 @@ describe('refusals', () => {
     await expect(first.settled).rejects.toMatchObject({ info: { status: 403, code: 'forbidden' } });
     await products.queueUpdate('p1', { name: 'Waits' });
     await products.queueUpdate('p2', { name: 'Goes on' });
-    await vi.waitFor(() => expect(server.items.product.get('p2')?.name).toBe('Goes on'));
+    await until(() => expect(server.items.product.get('p2')?.name).toBe('Goes on'));
     expect(outboxOf(e).map((x) => `${x.itemId} ${x.state}`)).toEqual(['p1 failed', 'p1 pending']);
     // The refused change is rolled back; the waiting one is still shown over the server's state.
     expect(e.stores.product.getState().byId.p1).toMatchObject({ name: 'Waits', priceCents: 450 });
@@ -220,7 +221,7 @@ describe('incoming events and pending changes', () => {
     expect(shown).toMatchObject({ name: 'Rye bread', priceCents: 320 });
     expect(e.stores.product.getState().digest).toBe(server.status().digests.product);
     server.goUp();
-    await vi.waitFor(() => expect(outboxOf(e)[0]?.state).toBe('conflict'));
+    await until(() => expect(outboxOf(e)[0]?.state).toBe('conflict'));
     expect(e.stores.product.getState().byId.p2).toEqual(server.items.product.get('p2'));
   });
 
@@ -254,8 +255,8 @@ describe('tabs', () => {
     const queued = await follower.stores.product.getState().queueUpdate('p3', { priceCents: 820 });
     await expect(queued.settled).resolves.toMatchObject({ id: 'p3', priceCents: 820 });
     expect(writes()).toHaveLength(1);
-    await vi.waitFor(() => expect(outboxOf(leader)).toEqual([]));
-    await vi.waitFor(() => expect(follower.stores.product.getState().byId.p3?.priceCents).toBe(820));
-    await vi.waitFor(() => expect(follower.stores.product.getState().pending).toEqual({}));
+    await until(() => expect(outboxOf(leader)).toEqual([]));
+    await until(() => expect(follower.stores.product.getState().byId.p3?.priceCents).toBe(820));
+    await until(() => expect(follower.stores.product.getState().pending).toEqual({}));
   });
 });

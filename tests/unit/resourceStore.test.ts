@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { digestOf } from '../../src/shared/digest';
 import type { SyncEvent } from '../../src/shared/protocol';
 import { SyncError } from '../../src/sync/api';
+import { until } from '../helpers/wait';
 import { FakeServer, product } from './support/fakeServer';
 import { kinds, makeStore } from './support/setup';
 
@@ -198,7 +199,7 @@ describe('applySync', () => {
     })();
     await setup.store.getState().applySync(server.commit('product', 'updated', product('p2', 'Bread', 310)));
     expect(Object.keys(setup.store.getState().recentlyChanged)).toEqual(['p2']);
-    await vi.waitFor(() => expect(setup.store.getState().recentlyChanged).toEqual({}));
+    await until(() => expect(setup.store.getState().recentlyChanged).toEqual({}));
   });
 });
 

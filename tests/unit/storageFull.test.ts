@@ -1,9 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SyncError } from '../../src/sync/api';
 import { SyncDatabase } from '../../src/sync/db';
 import { createFullTracker, isQuotaError } from '../../src/sync/storageFull';
 import { createSyncLog } from '../../src/sync/syncLog';
 import type { SyncEngine } from '../../src/sync/types';
+import { until } from '../helpers/wait';
 import { category, FakeServer, product } from './support/fakeServer';
 import { IDBKeyRange, IDBObjectStore, indexedDB, kinds, makeEngine, uniqueDbName } from './support/setup';
 
@@ -42,7 +43,7 @@ async function started(dbName = uniqueDbName()): Promise<SyncEngine> {
   const e = makeEngine(server, { dbName, resources: ['product', 'category'] });
   engines.push(e);
   await e.start();
-  await vi.waitFor(() => expect(e.connection.getState().state).toBe('online'));
+  await until(() => expect(e.connection.getState().state).toBe('online'));
   return e;
 }
 
@@ -93,10 +94,10 @@ describe('storage full while the server keeps changing', () => {
     server.commit('product', 'updated', product('p1', 'Soup', 480));
     server.commit('product', 'created', product('p3', 'Cake', 600));
     server.commit('product', 'deleted', { id: 'p2' });
-    await vi.waitFor(() => expect(e.stores.product.getState().error?.code).toBe('storage_full'));
+    await until(() => expect(e.stores.product.getState().error?.code).toBe('storage_full'));
     // A heartbeat shows the device is behind: the check tries again and is refused again.
     server.heartbeat();
-    await vi.waitFor(() => expect(server.count('GET', '/api/sync/changes', 'product')).toBe(1));
+    await until(() => expect(server.count('GET', '/api/sync/changes', 'product')).toBe(1));
     await e.check('still full');
 
     // Memory never ran ahead of IndexedDB; both still hold v2, consistently.
@@ -118,7 +119,7 @@ describe('storage full while the server keeps changing', () => {
 
     full = false;
     server.heartbeat();
-    await vi.waitFor(() => expect(shown(e)).toEqual(onServer()));
+    await until(() => expect(shown(e)).toEqual(onServer()));
     expect(await stored(dbName)).toEqual(onServer());
     expect(e.stores.product.getState().error).toBeNull();
     const lines = storageLines(e);
@@ -134,10 +135,10 @@ describe('storage full while the server keeps changing', () => {
     const e = await started(dbName);
     full = true;
     server.commit('product', 'updated', product('p1', 'Soup', 480));
-    await vi.waitFor(() => expect(e.stores.product.getState().error?.code).toBe('storage_full'));
+    await until(() => expect(e.stores.product.getState().error?.code).toBe('storage_full'));
     full = false;
     server.commit('product', 'updated', product('p2', 'Bread', 320));
-    await vi.waitFor(() => expect(shown(e)).toEqual(onServer()));
+    await until(() => expect(shown(e)).toEqual(onServer()));
     expect(await stored(dbName)).toEqual(onServer());
     expect(shown(e).meta.lastVersion).toBe(4);
     expect(server.count('GET', '/api/sync/changes', 'product')).toBe(1);
@@ -157,7 +158,7 @@ describe('storage full while the server keeps changing', () => {
     ]);
     full = false;
     server.heartbeat();
-    await vi.waitFor(() => expect(shown(e)).toEqual(onServer()));
+    await until(() => expect(shown(e)).toEqual(onServer()));
     expect(await stored(dbName)).toEqual(onServer());
     expect(e.stores.category.getState().isLoaded).toBe(true);
     // The lines logged while full were kept and are stored now that there is space.
@@ -212,25 +213,23 @@ describe('an outbox entry waiting when the disk fills up', () => {
     const e = makeEngine(server, { resources: ['product'], outboxRetryDelaysMs: [20] });
     engines.push(e);
     await e.start();
-    await vi.waitFor(() => expect(e.connection.getState().state).toBe('online'));
+    await until(() => expect(e.connection.getState().state).toBe('online'));
     server.goDown();
-    await vi.waitFor(() => expect(e.connection.getState().state).toBe('offline'));
+    await until(() => expect(e.connection.getState().state).toBe('offline'));
     const queued = await e.stores.product.getState().queueUpdate('p1', { priceCents: 999 });
-    await vi.waitFor(() =>
-      expect(e.outbox.store.getState().entries[0]?.lastError?.code).toBe('network_error'),
-    );
+    await until(() => expect(e.outbox.store.getState().entries[0]?.lastError?.code).toBe('network_error'));
 
     full = true;
     server.goUp();
     const refused = "sending the outbox failed: this device's storage is full; will retry";
-    await vi.waitFor(() => expect(e.log.getState().entries.some((x) => x.message === refused)).toBe(true));
+    await until(() => expect(e.log.getState().entries.some((x) => x.message === refused)).toBe(true));
     expect(server.items.product.get('p1')?.priceCents).toBe(450);
     expect(e.stores.product.getState().byId.p1?.priceCents).toBe(999); // still shown as pending
 
     server.requests = [];
     full = false;
     await expect(queued.settled).resolves.toMatchObject({ id: 'p1', priceCents: 999, version: 3 });
-    await vi.waitFor(() => expect(e.outbox.store.getState().entries).toEqual([]));
+    await until(() => expect(e.outbox.store.getState().entries).toEqual([]));
     expect(server.items.product.get('p1')?.priceCents).toBe(999);
     expect(server.count('PATCH', '/api/products/p1')).toBe(1);
   });

@@ -1,5 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SyncEngine } from '../../src/sync/types';
+import { until } from '../helpers/wait';
 import { FakeServer, product } from './support/fakeServer';
 import { startTwoTabs } from './support/setup';
 
@@ -23,9 +24,9 @@ describe('one event stream per browser', () => {
     expect(first.connection.getState().isLeader).toBe(true);
     expect(second.connection.getState().isLeader).toBe(false);
     expect(server.streams.size).toBe(1);
-    await vi.waitFor(() => expect(second.connection.getState().state).toBe('online'));
+    await until(() => expect(second.connection.getState().state).toBe('online'));
     server.commit('product', 'updated', product('p1', 'Soup', 480));
-    await vi.waitFor(() => expect(second.stores.product.getState().byId.p1?.priceCents).toBe(480));
+    await until(() => expect(second.stores.product.getState().byId.p1?.priceCents).toBe(480));
     expect(first.stores.product.getState().byId.p1?.priceCents).toBe(480);
     expect(server.count('GET', '/api/sync/changes')).toBe(0);
   });
@@ -33,26 +34,24 @@ describe('one event stream per browser', () => {
   it('when the leader tab closes, the other tab takes over the stream where it left off', async () => {
     const { first, second } = await twoTabs();
     const seen = server.commit('product', 'updated', product('p1', 'Soup', 460));
-    await vi.waitFor(() => expect(second.stores.product.getState().lastVersion).toBe(2));
+    await until(() => expect(second.stores.product.getState().lastVersion).toBe(2));
     await first.stop();
     engines.splice(engines.indexOf(first), 1);
-    await vi.waitFor(() => expect(second.connection.getState().isLeader).toBe(true));
-    await vi.waitFor(() => expect(second.connection.getState().state).toBe('online'));
+    await until(() => expect(second.connection.getState().isLeader).toBe(true));
+    await until(() => expect(second.connection.getState().state).toBe('online'));
     expect(server.streams.size).toBe(1);
     const [stream] = [...server.streams];
     expect(stream?.url).toContain(`lastEventId=${encodeURIComponent(`${seen.epoch}/${seen.version}`)}`);
     server.commit('product', 'created', product('p2', 'Bread', 300));
-    await vi.waitFor(() =>
-      expect(second.stores.product.getState().items.map((i) => i.id)).toEqual(['p1', 'p2']),
-    );
+    await until(() => expect(second.stores.product.getState().items.map((i) => i.id)).toEqual(['p1', 'p2']));
   });
 
   it('a follower hears when the leader loses the stream', async () => {
     const { second } = await twoTabs();
-    await vi.waitFor(() => expect(second.connection.getState().state).toBe('online'));
+    await until(() => expect(second.connection.getState().state).toBe('online'));
     server.goDown();
-    await vi.waitFor(() => expect(second.connection.getState().state).toBe('offline'));
+    await until(() => expect(second.connection.getState().state).toBe('offline'));
     server.goUp();
-    await vi.waitFor(() => expect(second.connection.getState().state).toBe('online'));
+    await until(() => expect(second.connection.getState().state).toBe('online'));
   });
 });
