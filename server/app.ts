@@ -55,8 +55,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const connections = new ConnectionGuard(
     {
       maxConnections: config.maxConnections,
-      // Node's header deadline starts at the first byte; a connection that sends none gets a little longer.
-      firstRequestMs: config.headersTimeoutMs + config.deadlineCheckMs,
       requestTimeoutMs: config.requestTimeoutMs,
     },
     (message) => logger.warn(message),

@@ -13,8 +13,6 @@ import type { Server, Socket } from 'node:net';
 export interface ConnectionLimits {
   /** Open connections at most, both ports together. */
   maxConnections: number;
-  /** A connection that sends no request this long after it opened is closed. */
-  firstRequestMs: number;
   /** A request still unanswered after this long may be closed to make room. */
   requestTimeoutMs: number;
 }
@@ -26,7 +24,6 @@ interface Tracked {
   /** The request being received or answered, if any. */
   request: IncomingMessage | null;
   stream: boolean;
-  firstRequest: NodeJS.Timeout | null;
 }
 
 /** A TLS socket is a wrapper; the TCP socket it wraps is the connection that is counted. */
@@ -89,10 +86,8 @@ export class ConnectionGuard {
       this.forget(victim);
       victim.socket.destroy();
     }
-    const tracked: Tracked = { socket, since: Date.now(), request: null, stream: false, firstRequest: null };
-    // Node's header deadline starts at a request's first byte; this one covers a connection that sends none.
-    tracked.firstRequest = setTimeout(() => socket.destroy(), this.limits.firstRequestMs);
-    tracked.firstRequest.unref();
+    // Deadlines are Node's (listeners.ts): its header deadline runs from the moment a connection opens.
+    const tracked: Tracked = { socket, since: Date.now(), request: null, stream: false };
     this.open.set(socket, tracked);
     socket.once('close', () => this.forget(tracked));
   }
@@ -100,8 +95,6 @@ export class ConnectionGuard {
   private started(request: IncomingMessage, response: ServerResponse): void {
     const tracked = this.open.get(tcpSocket(request.socket));
     if (!tracked) return;
-    if (tracked.firstRequest) clearTimeout(tracked.firstRequest);
-    tracked.firstRequest = null;
     tracked.request = request;
     tracked.since = Date.now();
     const finished = () => {
@@ -128,7 +121,6 @@ export class ConnectionGuard {
 
   private forget(tracked: Tracked): void {
     if (!this.open.delete(tracked.socket)) return;
-    if (tracked.firstRequest) clearTimeout(tracked.firstRequest);
     if (tracked.stream) this.streams--;
   }
 

@@ -20,7 +20,7 @@ declare module 'fastify' {
 }
 
 export interface Deadlines {
-  /** All request headers must have arrived this long after the request's first byte. */
+  /** All request headers must have arrived this long after the connection opened (or, on a kept-alive one, the request's first byte). */
   headersTimeoutMs: number;
   /** The whole request (headers and body) must have arrived this long after its first byte. */
   requestTimeoutMs: number;
