@@ -26,6 +26,12 @@ function html(text: string): string {
     .replaceAll('"', '&quot;');
 }
 
+/** An address as people read it: no trailing slash, and a line break allowed after the scheme only. */
+function shownUrl(url: string): string {
+  const bare = url.replace(/\/$/, '');
+  return `${html(bare.slice(0, 8))}<wbr>${html(bare.slice(8))}`;
+}
+
 function trustStep(view: SetupView): string {
   if (view.mode !== 'venue-ca')
     return view.mode === 'venue-cert'
@@ -56,7 +62,7 @@ function addressStep(view: SetupView): string {
     .map(
       ({ url, qrSvg }) => `<li class="address">
       <div class="address__qr" role="img" aria-label="QR code of ${html(url)}">${qrSvg}</div>
-      <a class="address__url" href="${html(url)}">${html(url)}</a>
+      <a class="address__url" href="${html(url)}">${shownUrl(url)}</a>
     </li>`,
     )
     .join('\n    ');
@@ -176,13 +182,14 @@ h3 { font-size: 1.1rem; margin: 0 0 8px; }
 .fingerprint__label { margin: 0; }
 .fingerprint { margin: 6px 0; }
 .fingerprint code { display: block; padding: 12px 14px; border-radius: 10px; background: var(--paper); font-size: 0.95rem; line-height: 1.6; overflow-wrap: anywhere; letter-spacing: 0.02em; }
-.addresses { list-style: none; margin: 16px 0 0; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(200px, 1fr)); gap: 16px; }
+.addresses { list-style: none; margin: 16px 0 0; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: 16px; }
 .address { display: flex; flex-direction: column; align-items: center; gap: 10px; padding: 14px; border: 1px solid var(--line); border-radius: 14px; }
 .address__qr { width: 168px; height: 168px; }
 .address__qr svg { width: 100%; height: 100%; display: block; }
-.address__url { min-height: 44px; display: inline-flex; align-items: center; color: var(--coral-dark); font-weight: 600; overflow-wrap: anywhere; text-align: center; }
+.address__url { min-height: 44px; display: block; padding-top: 10px; color: var(--coral-dark); font-weight: 600; font-size: 0.95rem; text-align: center; overflow-wrap: break-word; }
 .devices h2 { margin: 28px 0 12px; }
-.devices__grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 0 20px; }
+.devices__grid { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 0 20px; }
+@media (max-width: 640px) { .devices__grid { grid-template-columns: 1fr; } }
 ol { margin: 0; padding-left: 1.3em; }
 li + li { margin-top: 6px; }
 code { font-family: ui-monospace, "SF Mono", Menlo, Consolas, monospace; font-size: 0.9em; overflow-wrap: anywhere; }
