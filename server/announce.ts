@@ -3,12 +3,13 @@
  * first), the set-up page as a QR code, the venue CA's fingerprint, and once, on a new
  * database, the staff PINs — on the terminal only, else in a 0600 file (contract section 9).
  */
-import { networkInterfaces } from 'node:os';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import QRCode from 'qrcode';
 import { SETUP_PATH } from '../src/shared/protocol';
 import { SECRET_MODE, writeAtomically } from './files';
 import { httpsUrl } from './routes/setup';
+import { namesFromSystem } from './tls/names';
 import type { TlsMaterial } from './tls/prepare';
 
 export const STAFF_PINS_FILE = 'staff-pins.txt';
@@ -26,10 +27,7 @@ export function publishStaffSheet(sheet: string, dataDir: string, interactive: b
 
 /** The machine's non-internal IPv4 addresses: what a tablet on the Wi-Fi types. */
 function lanAddresses(): string[] {
-  return Object.values(networkInterfaces())
-    .flat()
-    .filter((a) => a !== undefined && a.family === 'IPv4' && !a.internal)
-    .map((a) => a!.address);
+  return namesFromSystem([]).forTablets.filter((name) => isIP(name) === 4);
 }
 
 function wildcard(host: string): boolean {
