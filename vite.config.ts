@@ -45,7 +45,9 @@ export default defineConfig({
       devOptions: { enabled: false },
     }),
   ],
-  build: { target: 'es2022', sourcemap: true },
+  // No source maps: the venue server would hand the app's sources to anyone (issue #13);
+  // `npm run dev` still maps everything. server/static.ts refuses *.map from older builds.
+  build: { target: 'es2022', sourcemap: false },
   server: {
     proxy: { '/api': { target: 'http://127.0.0.1:8080', changeOrigin: false } },
   },

@@ -5,6 +5,8 @@
  */
 import { resolve } from 'node:path';
 import { StartupError } from './errors';
+import { parseNameList } from './tls/names';
+import type { TlsSettings } from './tls/prepare';
 
 export interface LockoutConfig {
   /** Wrong PINs from one IP within `windowMs` that trigger a lockout. */
@@ -39,6 +41,19 @@ export interface AppConfig {
   drills: boolean;
   /** The manager's PIN for the demo seed (and a drill wipe's reseed); random when null. */
   adminPin: string | null;
+  /**
+   * `Host` names accepted on top of this machine's own names and addresses and those of
+   * its certificate: RED_CORAL_TLS_NAMES and RED_CORAL_ALLOWED_HOSTS.
+   */
+  allowedHosts: string[];
+  /** Open connections at most, both ports together (RED_CORAL_MAX_CONNECTIONS). */
+  maxConnections: number;
+  /** Request headers must arrive within this (a connection's first request: after it opened). */
+  headersTimeoutMs: number;
+  /** The whole request, body included, must arrive within this; event streams are exempt. */
+  requestTimeoutMs: number;
+  /** How often the two deadlines are checked: a late request is cut off at most this late. */
+  deadlineCheckMs: number;
 }
 
 export interface ServerConfig extends AppConfig {
@@ -52,6 +67,9 @@ export interface ServerConfig extends AppConfig {
   /** How often each instance re-reads the change log even without a notification. */
   databasePollMs: number;
   noBuild: boolean;
+  /** The HTTPS port (ignored with RED_CORAL_TLS=off). */
+  httpsPort: number;
+  tls: TlsSettings;
 }
 
 export const DEFAULT_CONFIG: AppConfig = {
@@ -67,15 +85,30 @@ export const DEFAULT_CONFIG: AppConfig = {
   distDir: null,
   drills: false,
   adminPin: null,
+  allowedHosts: [],
+  maxConnections: 1000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 20_000,
+  deadlineCheckMs: 1_000,
 };
 
 /** Reads a positive integer variable, or fails loudly: a typo must not become a default. */
-function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1): number {
+function intVar(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min = 1,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min)
-    throw new StartupError(`${name} must be an integer >= ${min}, got "${raw}"`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new StartupError(
+      max === Number.MAX_SAFE_INTEGER
+        ? `${name} must be an integer >= ${min}, got "${raw}"`
+        : `${name} must be an integer from ${min} to ${max}, got "${raw}"`,
+    );
   return value;
 }
 
@@ -107,6 +140,28 @@ function drillMode(env: NodeJS.ProcessEnv): boolean {
   return true;
 }
 
+/**
+ * RED_CORAL_TLS, RED_CORAL_TLS_CERT/KEY and RED_CORAL_TLS_NAMES: the venue CA unless HTTPS is
+ * off or the venue brings its own certificate (contract section 7).
+ */
+function tlsSettings(env: NodeJS.ProcessEnv): TlsSettings {
+  const raw = (env.RED_CORAL_TLS ?? '').trim().toLowerCase();
+  if (raw === 'off' || raw === '0') return { mode: 'off' };
+  if (raw !== '' && raw !== 'on' && raw !== '1')
+    throw new StartupError(
+      `RED_CORAL_TLS must be off (plain HTTP only) or on/unset, got "${env.RED_CORAL_TLS}"`,
+    );
+  const certFile = env.RED_CORAL_TLS_CERT || null;
+  const keyFile = env.RED_CORAL_TLS_KEY || null;
+  if (certFile && keyFile)
+    return { mode: 'venue-cert', certFile: resolve(certFile), keyFile: resolve(keyFile) };
+  if (certFile || keyFile)
+    throw new StartupError(
+      'RED_CORAL_TLS_CERT and RED_CORAL_TLS_KEY go together: set both (PEM files) or neither',
+    );
+  return { mode: 'venue-ca', names: parseNameList(env.RED_CORAL_TLS_NAMES, 'RED_CORAL_TLS_NAMES') };
+}
+
 /** The server's settings from environment variables (see docs/SERVER.md). */
 export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): ServerConfig {
   const adminPin = env.RED_CORAL_ADMIN_PIN || null;
@@ -114,9 +169,25 @@ export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): ServerC
     throw new StartupError('RED_CORAL_ADMIN_PIN must be 4 to 8 digits');
   const scryptN = intVar(env, 'RED_CORAL_SCRYPT_N', DEFAULT_CONFIG.scryptN, 1024);
   if ((scryptN & (scryptN - 1)) !== 0) throw new StartupError('RED_CORAL_SCRYPT_N must be a power of two');
+  const port = intVar(env, 'PORT', 8080, 0, 65_535);
+  const httpsPort = intVar(env, 'HTTPS_PORT', 8443, 0, 65_535);
+  const tls = tlsSettings(env);
+  if (tls.mode !== 'off' && port === httpsPort && port !== 0)
+    throw new StartupError(`PORT and HTTPS_PORT must differ (both are ${port}); or set RED_CORAL_TLS=off`);
+  const headersTimeoutMs = intVar(env, 'RED_CORAL_HEADERS_TIMEOUT_MS', DEFAULT_CONFIG.headersTimeoutMs, 100);
+  const requestTimeoutMs = intVar(env, 'RED_CORAL_REQUEST_TIMEOUT_MS', DEFAULT_CONFIG.requestTimeoutMs, 100);
+  if (headersTimeoutMs > requestTimeoutMs)
+    throw new StartupError('RED_CORAL_HEADERS_TIMEOUT_MS must not be above RED_CORAL_REQUEST_TIMEOUT_MS');
+  const allowedHosts = parseNameList(env.RED_CORAL_ALLOWED_HOSTS, 'RED_CORAL_ALLOWED_HOSTS');
   return {
     ...DEFAULT_CONFIG,
-    port: intVar(env, 'PORT', 8080, 0),
+    port,
+    httpsPort,
+    tls,
+    allowedHosts: [...new Set([...(tls.mode === 'venue-ca' ? tls.names : []), ...allowedHosts])],
+    maxConnections: intVar(env, 'RED_CORAL_MAX_CONNECTIONS', DEFAULT_CONFIG.maxConnections, 8),
+    headersTimeoutMs,
+    requestTimeoutMs,
     host: env.HOST || '0.0.0.0',
     dataDir: resolve(env.DATA_DIR || './data'),
     databaseUrl: databaseUrl(env),

@@ -1,37 +1,30 @@
 /**
- * `npm start`: environment → storage (SQLite, or PostgreSQL with DATABASE_URL) → demo
- * seed on a new database → app → listen. Prints the LAN URLs to open on the tablets and,
- * once, the demo staff's PINs. SIGTERM/SIGINT: end event streams, let in-flight writes
- * finish, close the database.
+ * `npm start`: environment → TLS material → storage (SQLite, or PostgreSQL with
+ * DATABASE_URL) → demo seed on a new database → app → listen on HTTP and HTTPS. Prints
+ * where tablets open the app, the set-up page and, once, the demo staff's PINs (announce.ts).
+ * SIGTERM/SIGINT: end event streams, let in-flight writes finish, close the database.
  */
-import { networkInterfaces } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
+import { publishStaffSheet, startupText } from './announce';
 import { buildApp } from './app';
 import { loadConfig } from './config';
 import { StartupError } from './errors';
+import { listen } from './listeners';
+import { createLogger } from './log';
 import { formatStaffSheet, seedDemo } from './seed';
 import { buildAppIfMissing } from './static';
 import { openStorage } from './storage/open';
+import { prepareTls } from './tls/prepare';
 
 /** Exit status after the database's history broke under us: restart me (EX_TEMPFAIL). */
 const EXIT_HISTORY_BROKE = 75;
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The addresses a tablet on the LAN can reach this server at. */
-function lanUrls(host: string, port: number): string[] {
-  if (host !== '0.0.0.0' && host !== '::') return [`http://${host}:${port}`];
-  const urls = [`http://localhost:${port}`];
-  for (const addresses of Object.values(networkInterfaces()))
-    for (const a of addresses ?? [])
-      if (a.family === 'IPv4' && !a.internal) urls.push(`http://${a.address}:${port}`);
-  return urls;
-}
-
 async function main(): Promise<void> {
   const config = loadConfig(process.env, projectRoot);
+  const interactive = process.stdout.isTTY === true;
   if (!config.noBuild && config.distDir) {
     try {
       await buildAppIfMissing(projectRoot, config.distDir);
@@ -41,26 +34,29 @@ async function main(): Promise<void> {
     }
   }
 
-  const log = pino({ level: config.logLevel });
+  const log = createLogger(config.logLevel, interactive);
+  // Before the database: a broken key must stop the start before anything is seeded.
+  const tls = await prepareTls(config.tls, config.dataDir);
+  if (tls) log.info({ tls: tls.summary }, 'HTTPS ready');
   const { storage, epoch, location, epochRotated, onHistoryBreak } = await openStorage(config, log);
   if (epochRotated) log.warn({ epoch }, `new deployment epoch: ${epochRotated}`);
   // Instances starting together on a new database: exactly one seeds it.
   await storage.exclusive('seed', async () => {
     if (!(await storage.isNew())) return;
     const staff = await seedDemo(storage, { adminPin: config.adminPin, scryptN: config.scryptN });
-    process.stdout.write(formatStaffSheet(staff));
+    process.stdout.write(publishStaffSheet(formatStaffSheet(staff), config.dataDir, interactive));
   });
 
-  const app = await buildApp({ storage, epoch, config });
-  await app.listen({ port: config.port, host: config.host });
-  process.stdout.write(
-    `Red Coral is running (epoch ${epoch}; ${location}). Open on the tablets:\n${lanUrls(
-      config.host,
-      config.port,
-    )
-      .map((u) => `  ${u}\n`)
-      .join('')}`,
-  );
+  const app = await buildApp({ storage, epoch, config, tls, logger: log });
+  let ports: { port: number; httpsPort: number | null };
+  try {
+    ports = await listen(app, { host: config.host, port: config.port, httpsPort: config.httpsPort });
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
+  process.stdout.write(`Red Coral is running (epoch ${epoch}; ${location}).\n`);
+  process.stdout.write(await startupText({ host: config.host, ...ports, tls }, interactive));
   if (config.drills)
     process.stdout.write(
       '*** DRILL MODE: faults can be injected through /api/drills (docs/DRILLS.md). Never on a venue in service. ***\n',

@@ -1,6 +1,8 @@
 /**
  * Serves the built PWA from dist/. The HTML shell and the service worker are sent with
  * `Cache-Control: no-cache` so a new deploy is picked up; hashed assets may be cached.
+ * Source maps are never served: the build emits none (vite.config.ts), and a dist/ built
+ * by an older version that still holds some does not hand the sources out either.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +22,7 @@ export async function registerStatic(app: FastifyInstance, distDir: string): Pro
     root: distDir,
     index: ['index.html'],
     // The API owns its own caching: static files never shadow /api.
-    allowedPath: (pathName) => !pathName.startsWith('/api/'),
+    allowedPath: (pathName) => !pathName.startsWith('/api/') && !pathName.endsWith('.map'),
     setHeaders: (reply, filePath) => {
       if (NO_CACHE.test(filePath.replaceAll('\\', '/'))) reply.header('Cache-Control', 'no-cache');
     },

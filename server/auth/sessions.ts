@@ -38,18 +38,28 @@ export function tokenFromRequest(request: FastifyRequest): string | null {
   return cookie && /^[A-Za-z0-9_-]{1,200}$/.test(cookie) ? cookie : null;
 }
 
-/** Sets the session cookie. No `Secure`: the server runs over plain HTTP on the venue LAN. */
+/**
+ * Sets the session cookie: `Secure` when the request came over HTTPS, so the browser never
+ * sends it back over plain HTTP; on the HTTP port it cannot be (the browser would drop it).
+ * `SameSite=Lax` either way, against cross-site writes.
+ */
 export function setSessionCookie(reply: FastifyReply, token: string, ttlMs: number): void {
   reply.setCookie(SESSION_COOKIE, token, {
     httpOnly: true,
     sameSite: 'lax',
+    secure: reply.request.protocol === 'https',
     path: '/',
     maxAge: Math.floor(ttlMs / 1000),
   });
 }
 
 export function clearSessionCookie(reply: FastifyReply): void {
-  reply.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', path: '/' });
+  reply.clearCookie(SESSION_COOKIE, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: reply.request.protocol === 'https',
+    path: '/',
+  });
 }
 
 /** An onRequest hook: 401 unless a live session comes with the request. */

@@ -101,10 +101,16 @@ export function registerSyncRoutes(app: FastifyInstance, ctx: AppContext): void 
       const resume = resumePoint(request);
       // A stream that started mid-wipe would say hello with half of the new data.
       if (drills?.wiping) throw new ApiError('unavailable', 'drill wipe in progress; retry shortly');
+      // Streams count toward the connection cap but may not fill it: room stays for ordinary requests.
+      if (ctx.connections.streamsFull())
+        throw new ApiError('unavailable', 'too many open event streams; retry shortly', null, {
+          'Retry-After': '5',
+        });
       const client = drills ? drills.label(request) : null;
       reply.hijack();
       // From here on only the socket is kept: see sse/socket.ts.
       const socket = takeSocket(request.raw);
+      ctx.connections.markStream(socket);
       socket.setNoDelay(true);
       const stream = hub.add(socket, client);
       socket.write(SSE_HEAD);

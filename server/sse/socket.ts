@@ -17,8 +17,21 @@ interface HttpParser {
 
 type ServedSocket = Socket & { parser?: HttpParser | null; _httpMessage?: unknown };
 
-/** Listeners Node's HTTP server puts on a connection; net's own ('end' → onReadableStreamEnd) stay. */
-const HTTP_EVENTS = ['data', 'drain', 'close', 'error', 'timeout', 'resume', 'pause'] as const;
+/** Events only Node's HTTP server listens to on a connection: every listener goes. */
+const HTTP_ONLY_EVENTS = ['data', 'drain', 'timeout', 'resume', 'pause'] as const;
+
+/**
+ * Events others listen to as well: only the HTTP server's listeners (by name) go, while
+ * net's ('end' → onReadableStreamEnd), TLS's (which free the TLS session on close) and the
+ * connection cap's (connections.ts) stay, so a stream over HTTPS ends and is counted like any.
+ */
+const SHARED_EVENTS = ['close', 'error', 'end'] as const;
+const HTTP_LISTENERS = new Set([
+  'bound socketOnClose',
+  'onServerResponseClose',
+  'socketOnError',
+  'bound socketOnEnd',
+]);
 
 /** The response head of an event stream; the hub frames the chunks (sse/hub.ts `chunk`). */
 export const SSE_HEAD =
@@ -26,6 +39,7 @@ export const SSE_HEAD =
   'Content-Type: text/event-stream; charset=utf-8\r\n' +
   'Cache-Control: no-cache, no-transform\r\n' +
   'X-Accel-Buffering: no\r\n' +
+  'X-Content-Type-Options: nosniff\r\n' +
   'Connection: keep-alive\r\n' +
   'Transfer-Encoding: chunked\r\n\r\n';
 
@@ -36,10 +50,11 @@ export const SSE_HEAD =
  */
 export function takeSocket(req: IncomingMessage): Socket {
   const socket = req.socket as ServedSocket;
-  for (const event of HTTP_EVENTS) socket.removeAllListeners(event);
-  socket.listeners('end').forEach((listener) => {
-    if (listener.name.includes('socketOnEnd')) socket.removeListener('end', listener as () => void);
-  });
+  for (const event of HTTP_ONLY_EVENTS) socket.removeAllListeners(event);
+  for (const event of SHARED_EVENTS)
+    for (const listener of socket.listeners(event))
+      if (HTTP_LISTENERS.has(listener.name))
+        socket.removeListener(event, listener as (...args: unknown[]) => void);
   socket._httpMessage = null;
   const parser = socket.parser;
   socket.parser = null;

@@ -4,6 +4,8 @@
  */
 import { useEffect } from 'react';
 import { useSyncConnection } from '../sync';
+import { InsecureOriginNotice } from './components/InsecureOriginNotice';
+import { useOutboxEntries } from './components/PendingChanges';
 import { StorageNotice } from './components/StorageNotice';
 import { TopBar } from './components/TopBar';
 import { UpdatePrompt } from './components/UpdatePrompt';
@@ -42,6 +44,11 @@ function ReconnectSignals() {
   return null;
 }
 
+/** The insecure-origin notice, waiting on the running engine's outbox. */
+function SignedInOriginNotice() {
+  return <InsecureOriginNotice pending={useOutboxEntries().length} />;
+}
+
 function SignedIn({ session }: { session: Session }) {
   const route = useRoute();
   useEffect(() => {
@@ -60,6 +67,7 @@ function SignedIn({ session }: { session: Session }) {
       <TopBar current={route.screen} session={session} />
       <UpdatePrompt />
       <StorageNotice />
+      <SignedInOriginNotice />
       <main className="app__main">
         <CurrentScreen route={route} />
       </main>

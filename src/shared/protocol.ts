@@ -142,9 +142,12 @@ export const ERROR_STATUS = {
   pin_taken: 409,
   idempotency_key_reused: 409,
   too_old: 410,
+  request_timeout: 408,
   precondition_failed: 412,
   body_too_large: 413,
   unsupported_media_type: 415,
+  /** The `Host` names none of this server's names (DNS rebinding defence, contract section 9). */
+  misdirected_request: 421,
   too_many_attempts: 429,
   internal_error: 500,
   unavailable: 503,
@@ -170,6 +173,20 @@ export const HEADERS = {
   ifMatch: 'if-match',
   lastEventId: 'last-event-id',
 } as const;
+
+/** The page for whoever sets up a tablet (contract section 7); no session needed. */
+export const SETUP_PATH = '/setup';
+
+/** `GET /api/https`: where this server's secure origin is, for a page opened over plain HTTP. */
+export const HTTPS_INFO_PATH = '/api/https';
+
+/** The answer of `GET /api/https` (no session needed). */
+export interface HttpsInfo {
+  /** The HTTPS port, or null when the server serves plain HTTP only (`RED_CORAL_TLS=off`). */
+  port: number | null;
+  /** The HTTPS addresses a tablet may use (the certificate's names and addresses), for people. */
+  urls: string[];
+}
 
 /** Name of the HttpOnly session cookie. */
 export const SESSION_COOKIE = 'rc_session';

@@ -10,6 +10,7 @@ import {
   precacheAndRoute,
 } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
+import { SETUP_PATH } from '../shared/protocol';
 import {
   HEALTH_URL,
   isPageMessage,
@@ -37,8 +38,12 @@ cleanupOutdatedCaches();
 precacheAndRoute(self.__WB_MANIFEST);
 
 // Any in-app URL opened offline (a bookmark, a restart on #/floor) gets the shell; /api/
-// navigations (an opened JSON link) go to the network like every other API request.
-registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html'), { denylist: [/^\/api\//] }));
+// navigations (an opened JSON link) and the server's /setup page go to the network.
+registerRoute(
+  new NavigationRoute(createHandlerBoundToURL('index.html'), {
+    denylist: [/^\/api\//, new RegExp(`^${SETUP_PATH}(/|$)`)],
+  }),
+);
 
 let networkLost = false;
 let probing: Promise<void> | null = null;

@@ -104,3 +104,22 @@ export async function clearType(db: SyncDatabase, resource: ResourceName): Promi
     await db.sync_meta.delete(resource);
   });
 }
+
+/**
+ * How many outbox entries this device holds, read straight from IndexedDB, for screens
+ * shown while no engine runs (sign-in): they must not offer anything that would strand
+ * them, such as moving to another origin. Never throws: unreadable counts as unknown (null).
+ */
+export async function countStoredOutbox(
+  name: string = DEFAULT_DB_NAME,
+  options?: DexieOptions,
+): Promise<number | null> {
+  const db = new SyncDatabase(name, options);
+  try {
+    return await db.outbox.count();
+  } catch {
+    return null;
+  } finally {
+    db.close();
+  }
+}

@@ -1,5 +1,6 @@
 /** The sync engine's public API: what src/app imports. */
 export { SyncError } from './api';
+export { countStoredOutbox } from './db';
 export { createSyncEngine, type SyncEngineOptions } from './engine';
 export type { EventSourceConstructor, EventSourceLike } from './eventStream';
 export { useResource, useSyncConnection } from './hooks';

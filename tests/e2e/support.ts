@@ -73,14 +73,14 @@ export async function screenshot(page: Page, name: string, fullPage = false): Pr
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage });
 }
 
-/** A tiny client of the server's REST API, signed in with a bearer token. */
-export function apiClient(baseUrl: string, token: string) {
+/** A tiny client of the server's REST API, signed in with a bearer token (`fetchWith`: e.g. trusting the venue CA). */
+export function apiClient(baseUrl: string, token: string, fetchWith: typeof fetch = fetch) {
   const call = async <T>(
     method: string,
     path: string,
     body?: unknown,
   ): Promise<{ status: number; body: T }> => {
-    const response = await fetch(`${baseUrl}${path}`, {
+    const response = await fetchWith(`${baseUrl}${path}`, {
       method,
       headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,

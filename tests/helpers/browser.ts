@@ -40,8 +40,19 @@ export async function findChromium(): Promise<string> {
   return sparticuz.executablePath();
 }
 
-export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: await findChromium(), headless: true, args: CHROMIUM_ARGS });
+/**
+ * Headless Chromium. `args` come on top of CHROMIUM_ARGS; `env` replaces the browser's
+ * environment (e.g. a HOME whose NSS database trusts the venue CA, tests/helpers/tls.ts).
+ */
+export async function launchBrowser(
+  options: { args?: string[]; env?: NodeJS.ProcessEnv } = {},
+): Promise<Browser> {
+  return chromium.launch({
+    executablePath: await findChromium(),
+    headless: true,
+    args: [...CHROMIUM_ARGS, ...(options.args ?? [])],
+    env: options.env,
+  });
 }
 
 /** Screen sizes every screen is checked and photographed at. */

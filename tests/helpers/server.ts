@@ -3,10 +3,12 @@
  * temp dir, or a fresh database on a throwaway PostgreSQL cluster (./postgres.ts).
  * `startServer` spawns the real process (`node --import tsx server/main.ts`), for tests of
  * restarts, epochs, signals and several instances; `startInProcessServer` builds the app
- * in this process, which is much faster for everything else.
+ * in this process, which is much faster for everything else. Both serve plain HTTP only
+ * unless asked for `tls`: then HTTPS too, on a port of its own, from the venue CA in the
+ * data dir (`fetchTrusting(server.ca())` in ./tls.ts talks to it with that CA as the only trust).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -16,10 +18,12 @@ import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { buildApp } from '../../server/app';
 import { type AppConfig, DEFAULT_CONFIG } from '../../server/config';
+import { listen } from '../../server/listeners';
 import { type SeededEmployee, seedDemo } from '../../server/seed';
 import { openStorage } from '../../server/storage/open';
 import { databasePath } from '../../server/storage/sqlite';
 import type { Storage } from '../../server/storage/types';
+import { prepareTls, type TlsMaterial, type TlsSettings, tlsDir } from '../../server/tls/prepare';
 import type { Health, LoginResponse } from '../../src/shared/protocol';
 import { dropDatabase, freshDatabase } from './postgres';
 
@@ -46,6 +50,11 @@ const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export interface TestServer {
   url: string;
   port: number;
+  /** `https://127.0.0.1:<port>` when started with `tls`, else null. */
+  httpsUrl: string | null;
+  httpsPort: number | null;
+  /** The venue CA's certificate (PEM) the server made in its data dir (`tls` only). */
+  ca(): string;
   dataDir: string;
   /** The PostgreSQL database it serves, or null on SQLite. */
   databaseUrl: string | null;
@@ -78,6 +87,11 @@ export interface StartServerOptions {
   /** Extra environment; overrides the defaults below. */
   env?: Record<string, string>;
   adminPin?: string;
+  /**
+   * Serve HTTPS too, on a free port (HTTPS_PORT). Default false: RED_CORAL_TLS=off, so the
+   * many servers of a test run never compete for the default 8443.
+   */
+  tls?: boolean;
 }
 
 /** Temp data dirs this helper made; removed when the test process exits. */
@@ -147,6 +161,9 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
   const adminPin = opts.adminPin ?? opts.env?.RED_CORAL_ADMIN_PIN ?? '1234';
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  const httpsPort = opts.tls ? await freePort() : null;
+  const tlsEnv: Record<string, string> =
+    httpsPort === null ? { RED_CORAL_TLS: 'off' } : { HTTPS_PORT: String(httpsPort) };
   let child: ChildProcess;
   let output = '';
 
@@ -163,6 +180,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
         RED_CORAL_NO_BUILD: '1',
         LOG_LEVEL: 'warn',
         DATABASE_URL: databaseUrl ?? '',
+        ...tlsEnv,
         ...opts.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -198,6 +216,9 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
   return {
     url,
     port,
+    httpsUrl: httpsPort === null ? null : `https://127.0.0.1:${httpsPort}`,
+    httpsPort,
+    ca: () => readFileSync(join(tlsDir(dataDir), 'ca.pem'), 'utf8'),
     dataDir,
     databaseUrl,
     adminPin,
@@ -221,6 +242,10 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
 export interface InProcessServer {
   url: string;
   port: number;
+  /** `https://127.0.0.1:<port>` when started with `tls`, else null. */
+  httpsUrl: string | null;
+  /** What HTTPS serves with (the venue CA's certificate in `tls.authority.pem`), or null. */
+  tls: TlsMaterial | null;
   kind: StorageKind;
   dataDir: string;
   /** The PostgreSQL database it serves, or null on SQLite. */
@@ -250,6 +275,8 @@ export interface InProcessOptions {
   config?: Partial<AppConfig>;
   /** The change feed's safety-net poll (PostgreSQL). */
   pollMs?: number;
+  /** HTTPS too, on a free port: `true` is the venue CA in the data dir, or give the settings. */
+  tls?: boolean | TlsSettings;
 }
 
 /** Pool size of in-process PostgreSQL storages: the server's default (RED_CORAL_DB_POOL_SIZE). */
@@ -307,15 +334,18 @@ export async function startInProcessServer(opts: InProcessOptions = {}): Promise
           (await storage.isNew()) ? seedDemo(storage, { adminPin, scryptN: config.scryptN }) : [],
         )
       : [];
-  const app = await buildApp({ storage, epoch, config });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const settings: TlsSettings =
+    opts.tls === true ? { mode: 'venue-ca', names: [] } : opts.tls ? opts.tls : { mode: 'off' };
+  const tls = await prepareTls(settings, dataDir);
+  const app = await buildApp({ storage, epoch, config, tls });
+  const { port, httpsPort } = await listen(app, { host: '127.0.0.1', port: 0, httpsPort: 0 });
   const url = `http://127.0.0.1:${port}`;
   let stopped = false;
   return {
     url,
     port,
+    httpsUrl: httpsPort === null ? null : `https://127.0.0.1:${httpsPort}`,
+    tls,
     kind,
     dataDir,
     databaseUrl,

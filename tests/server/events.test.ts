@@ -136,7 +136,9 @@ describe.each(STORAGE_KINDS)('on %s', (kind) => {
       socket.on('data', (data: Buffer) => {
         received = Buffer.concat([received, data]);
       });
-      socket.write(`GET /api/sync/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n\r\n`);
+      socket.write(
+        `GET /api/sync/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\n\r\n`,
+      );
       await untilTrue(() => received.includes('event: hello'));
       const ids = [randomUUID(), randomUUID(), randomUUID()];
       // Three commits in one transaction: published together, flushed once.
@@ -179,7 +181,9 @@ describe.each(STORAGE_KINDS)('on %s', (kind) => {
       socket.on('data', (chunk: Buffer) => {
         received += chunk;
       });
-      socket.write(`GET /api/sync/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n\r\n`);
+      socket.write(
+        `GET /api/sync/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\n\r\n`,
+      );
       await untilTrue(() => received.includes('event: hello'));
       server.app.server.off('connection', onConnection);
       const served = accepted.find((s) => s.remotePort === socket.localPort)!;

@@ -203,7 +203,7 @@ describe('takeSocket', () => {
     await once(server, 'listening');
     const { port } = server.address() as { port: number };
     const client = connect(port, '127.0.0.1');
-    client.write('GET /api/sync/events HTTP/1.1\r\nHost: x\r\n\r\n');
+    client.write('GET /api/sync/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
     let received = '';
     client.on('data', (chunk: Buffer) => {
       received += chunk;

@@ -4,6 +4,8 @@
  * deployment's epoch kept on PostgreSQL), durable commits across SIGKILL, and graceful
  * shutdown on SIGTERM.
  */
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { EventSource } from 'eventsource';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { digestOf } from '../../src/shared/digest';
@@ -37,9 +39,12 @@ describe.each(STORAGE_KINDS)('on %s', (kind) => {
   }
 
   describe('the spawned server', () => {
-    test('prints the demo staff sheet once, with the manager PIN from RED_CORAL_ADMIN_PIN', () => {
-      expect(server.output()).toContain('Demo restaurant created');
-      expect(server.output()).toMatch(/Maria Lopez\s+Manager\s+PIN 1234/);
+    test('with stdout not a terminal, writes the staff sheet once to DATA_DIR/staff-pins.txt (0600) and prints only where', () => {
+      const file = join(server.dataDir, 'staff-pins.txt');
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(readFileSync(file, 'utf8')).toMatch(/Maria Lopez\s+Manager\s+PIN 1234/);
+      expect(server.output()).toContain(`Demo restaurant created. The staff and their PINs are in ${file}`);
+      expect(server.output()).not.toContain('PIN 1234');
       expect(server.output()).toContain(`http://127.0.0.1:${server.port}`);
     });
 
@@ -208,23 +213,51 @@ describe.each(STORAGE_KINDS)('on %s', (kind) => {
   });
 
   describe('logs', () => {
-    test('at LOG_LEVEL=info the log holds no PIN and no token', async () => {
-      const verbose = await startServer({ storage: kind, env: { LOG_LEVEL: 'info' }, adminPin: '97531086' });
+    /** Signs in, creates an employee with a PIN, tries a wrong PIN with the cookie: secrets in every place a log could pick up. */
+    async function requestsWithSecrets(server: TestServer): Promise<string> {
+      const token = await server.login();
+      const api = client(server.url, token);
+      const roleId = ((await api.get<Snapshot>('/api/roles')).body.items[0] as Item).id;
+      await api.post('/api/employees', { name: 'Quiet', roleId, pin: '24681357' });
+      await fetch(`${server.url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie: `rc_session=${token}` },
+        body: JSON.stringify({ pin: '11223344' }),
+      });
+      return token;
+    }
+
+    test('at LOG_LEVEL=info no request is logged; at debug one JSON line per request, with no PIN and no token', async () => {
+      const quiet = await startServer({ storage: kind, env: { LOG_LEVEL: 'info' } });
       try {
-        const token = await verbose.login();
-        const api = client(verbose.url, token);
-        const roleId = ((await api.get<Snapshot>('/api/roles')).body.items[0] as Item).id;
-        await api.post('/api/employees', { name: 'Quiet', roleId, pin: '24681357' });
-        await fetch(`${verbose.url}/api/auth/login`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', cookie: `rc_session=${token}` },
-          body: JSON.stringify({ pin: '11223344' }),
-        });
+        await requestsWithSecrets(quiet);
+        await quiet.stop();
+        expect(quiet.output()).toContain('"msg":"Server listening at');
+        expect(quiet.output()).not.toContain('"msg":"request"');
+        expect(quiet.output()).not.toContain('"msg":"incoming request"');
+      } finally {
+        await quiet.stop();
+      }
+
+      const verbose = await startServer({ storage: kind, env: { LOG_LEVEL: 'debug' }, adminPin: '97531086' });
+      try {
+        const token = await requestsWithSecrets(verbose);
         await verbose.stop();
-        const [sheet, log] = verbose.output().split('Red Coral is running');
-        expect(sheet).toContain('PIN 97531086');
-        expect(log).toContain('"msg":"incoming request"');
-        for (const secret of ['97531086', '24681357', '11223344', token]) expect(log).not.toContain(secret);
+        const log = verbose.output().split('Red Coral is running')[1]!;
+        const lines = log
+          .split('\n')
+          .filter((line) => line.startsWith('{'))
+          .map((line) => JSON.parse(line) as { msg: string; method?: string; url?: string; status?: number });
+        // The helper's own health polls aside: sign-in, the role list, the create, the wrong PIN, one line each.
+        const requests = lines.filter((l) => l.msg === 'request' && l.url !== '/api/health');
+        expect(requests.map((r) => `${r.method} ${r.url} ${r.status}`)).toEqual([
+          'POST /api/auth/login 200',
+          'GET /api/roles 200',
+          'POST /api/employees 201',
+          'POST /api/auth/login 401',
+        ]);
+        for (const secret of ['97531086', '24681357', '11223344', token])
+          expect(verbose.output()).not.toContain(secret);
       } finally {
         await verbose.stop();
       }

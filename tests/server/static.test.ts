@@ -74,6 +74,12 @@ describe('configuration from the environment', () => {
       databaseUrl: null,
       databasePoolSize: 10,
       databasePollMs: 1000,
+      httpsPort: 8443,
+      tls: { mode: 'venue-ca', names: [] },
+      allowedHosts: [],
+      maxConnections: 1000,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 20_000,
     });
     expect(config.dataDir).toBe(join(process.cwd(), 'data'));
     expect(DEFAULT_CONFIG.lockout).toEqual({ maxFailures: 5, windowMs: 300_000, lockMs: 60_000 });
@@ -96,6 +102,12 @@ describe('configuration from the environment', () => {
         DATABASE_URL: 'postgres://rc:pw@db.internal:5433/red_coral',
         RED_CORAL_DB_POOL_SIZE: '20',
         RED_CORAL_DB_POLL_MS: '250',
+        HTTPS_PORT: '9443',
+        RED_CORAL_TLS_NAMES: 'pos.venue.example,192.168.1.20',
+        RED_CORAL_ALLOWED_HOSTS: 'proxy.venue.example',
+        RED_CORAL_MAX_CONNECTIONS: '300',
+        RED_CORAL_HEADERS_TIMEOUT_MS: '5000',
+        RED_CORAL_REQUEST_TIMEOUT_MS: '15000',
       },
       '/srv',
     );
@@ -114,7 +126,23 @@ describe('configuration from the environment', () => {
       databaseUrl: 'postgres://rc:pw@db.internal:5433/red_coral',
       databasePoolSize: 20,
       databasePollMs: 250,
+      httpsPort: 9443,
+      tls: { mode: 'venue-ca', names: ['pos.venue.example', '192.168.1.20'] },
+      allowedHosts: ['pos.venue.example', '192.168.1.20', 'proxy.venue.example'],
+      maxConnections: 300,
+      headersTimeoutMs: 5000,
+      requestTimeoutMs: 15_000,
     });
+  });
+
+  test('RED_CORAL_TLS=off, and the venue certificate from RED_CORAL_TLS_CERT and RED_CORAL_TLS_KEY', () => {
+    expect(loadConfig({ RED_CORAL_TLS: 'off' }, '/srv').tls).toEqual({ mode: 'off' });
+    expect(
+      loadConfig(
+        { RED_CORAL_TLS_CERT: '/etc/venue/cert.pem', RED_CORAL_TLS_KEY: '/etc/venue/key.pem' },
+        '/srv',
+      ).tls,
+    ).toEqual({ mode: 'venue-cert', certFile: '/etc/venue/cert.pem', keyFile: '/etc/venue/key.pem' });
   });
 
   test.each([
@@ -124,6 +152,9 @@ describe('configuration from the environment', () => {
     ['RED_CORAL_SCRYPT_N', '3000'],
     ['DATABASE_URL', 'sqlite:./data/red-coral.sqlite'],
     ['RED_CORAL_DB_POOL_SIZE', '1'],
+    ['HTTPS_PORT', '8080'],
+    ['RED_CORAL_TLS_KEY', '/etc/venue/key.pem'],
+    ['RED_CORAL_HEADERS_TIMEOUT_MS', '30000'],
   ])('an invalid %s=%s stops the start with a clear message', (name, value) => {
     expect(() => loadConfig({ [name]: value }, '/srv')).toThrow(name);
   });

@@ -19,6 +19,8 @@ export interface CallOptions {
   /** Raw body text, sent as-is (for malformed JSON). */
   raw?: string;
   headers?: Record<string, string>;
+  /** Another fetch, e.g. tests/helpers/tls.ts `fetchTrusting(ca)` for the HTTPS port. */
+  fetch?: typeof fetch;
 }
 
 /** One HTTP call; JSON bodies are parsed, anything else is left in `text`. */
@@ -36,7 +38,7 @@ export async function call<T = unknown>(
     body = JSON.stringify(opts.body);
     headers['content-type'] ??= 'application/json';
   }
-  const res = await fetch(`${base}${path}`, { method, headers, body });
+  const res = await (opts.fetch ?? fetch)(`${base}${path}`, { method, headers, body });
   const text = await res.text();
   let parsed: unknown = text;
   try {
@@ -47,10 +49,10 @@ export async function call<T = unknown>(
   return { status: res.status, headers: res.headers, body: parsed as T, text };
 }
 
-/** A client bound to one server and token. */
-export function client(base: string, token?: string) {
+/** A client bound to one server and token (and, for HTTPS, a fetch that trusts its CA). */
+export function client(base: string, token?: string, fetchWith?: typeof fetch) {
   const c = <T = unknown>(method: string, path: string, opts: CallOptions = {}) =>
-    call<T>(base, method, path, { token, ...opts });
+    call<T>(base, method, path, { token, fetch: fetchWith, ...opts });
   return {
     get: <T = unknown>(path: string, opts?: CallOptions) => c<T>('GET', path, opts),
     post: <T = unknown>(path: string, body?: unknown, opts?: CallOptions) =>
@@ -98,13 +100,13 @@ export interface Stream {
 export async function openStream(
   base: string,
   token: string | undefined,
-  opts: { lastEventId?: string; query?: string } = {},
+  opts: { lastEventId?: string; query?: string; fetch?: typeof fetch } = {},
 ): Promise<Stream> {
   const controller = new AbortController();
   const headers: Record<string, string> = { accept: 'text/event-stream' };
   if (token) headers.authorization = `Bearer ${token}`;
   if (opts.lastEventId !== undefined) headers['last-event-id'] = opts.lastEventId;
-  const res = await fetch(`${base}/api/sync/events${opts.query ?? ''}`, {
+  const res = await (opts.fetch ?? fetch)(`${base}/api/sync/events${opts.query ?? ''}`, {
     headers,
     signal: controller.signal,
   });

@@ -1,7 +1,9 @@
 /** Sign-in with a PIN. Needs the server once; afterwards the session is remembered on the device. */
 import { type FormEvent, useState } from 'react';
 import { toErrorInfo } from '../api';
+import { InsecureOriginNotice } from '../components/InsecureOriginNotice';
 import { PinPad } from '../components/PinPad';
+import { useStoredOutboxCount } from '../secureOrigin';
 import { signIn, useSessionNotice } from '../session';
 
 function messageFor(error: unknown): string {
@@ -23,6 +25,8 @@ export function SignInScreen() {
   const [pin, setPin] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // No engine runs here: what waits in the outbox is read from IndexedDB.
+  const pending = useStoredOutboxCount();
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -40,6 +44,7 @@ export function SignInScreen() {
 
   return (
     <main className="signin">
+      <InsecureOriginNotice pending={pending} signedOut />
       <form className="signin__card" onSubmit={submit}>
         <img src="/icons/icon-192.png" alt="" width="72" height="72" className="signin__logo" />
         <h1>Red Coral</h1>

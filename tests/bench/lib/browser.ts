@@ -45,7 +45,9 @@ export async function openBenchPage(url: string, browser?: Browser): Promise<Ben
   const ownBrowser = !browser;
   const b = browser ?? (await launchBrowser());
   try {
-    const context = await b.newContext({ serviceWorkers: 'block' });
+    // The harness injects its bundle as an inline script, which the server's CSP (rightly)
+    // refuses to pages; the engine it measures runs exactly as in the app either way.
+    const context = await b.newContext({ serviceWorkers: 'block', bypassCSP: true });
     const page = await context.newPage();
     page.setDefaultTimeout(120_000);
     await page.goto(`${url}/api/health`);

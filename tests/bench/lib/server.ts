@@ -20,13 +20,23 @@ export interface BenchServer {
   close(): Promise<void>;
 }
 
-/** Starts the real server on a copy of the demo + `products` bench products. */
+/**
+ * Starts the real server on a copy of the demo + `products` bench products. `tls: true`
+ * serves HTTPS too: `server.httpsUrl`, trusted with `fetchTrusting(server.ca())`
+ * (tests/helpers/tls.ts).
+ */
 export async function startBenchServer(
   products: number,
   env: StartServerOptions['env'] = {},
+  options: { tls?: boolean } = {},
 ): Promise<BenchServer> {
   const dataDir = await seededDataDir(products);
-  const server = await startServer({ dataDir, adminPin: ADMIN_PIN, env: { LOG_LEVEL: 'warn', ...env } });
+  const server = await startServer({
+    dataDir,
+    adminPin: ADMIN_PIN,
+    env: { LOG_LEVEL: 'warn', ...env },
+    tls: options.tls,
+  });
   let pid: number | null = null;
   const findPid = () => {
     pid = pidListeningOn(server.port);
