@@ -65,7 +65,14 @@ export async function startPouchSide(ours: ApiClient, settings = POUCH_SETTINGS)
     return {
       peer,
       relay: counted,
-      openSynced: (timeoutMs) => openSynced(peer, counted, script, ids, docs.length, timeoutMs),
+      openSynced: (timeoutMs) =>
+        openSynced(
+          peer,
+          counted,
+          script,
+          { productIds: ids, items: docs.length, adapter: settings.adapter },
+          timeoutMs,
+        ),
       async close() {
         await counted.close();
         await peer.close();
@@ -82,10 +89,10 @@ async function openSynced(
   peer: PeerServer,
   relay: ByteRelay,
   script: string,
-  productIds: string[],
-  items: number,
+  expect: { productIds: string[]; items: number; adapter: string },
   timeoutMs: number,
 ): Promise<PeerDevice> {
+  const { productIds, items } = expect;
   const before = relay.bytes();
   const device = await openDevice(`${relay.url}/`, script);
   const { page } = device;
