@@ -39,10 +39,6 @@ async function measure(
 ): Promise<{ ours: SideRun; pouch: SideRun }> {
   const first = { ours: [] as FirstSync[], pouch: [] as FirstSync[] };
   const devices: { ours: PeerDevice | null; pouch: PeerDevice | null } = { ours: null, pouch: null };
-  const each = async <T>(task: (side: 'ours' | 'pouch', device: PeerDevice) => Promise<T>) => ({
-    ours: await task('ours', devices.ours!),
-    pouch: await task('pouch', devices.pouch!),
-  });
   try {
     for (let r = 0; r < plan.rounds; r++)
       for (const side of ['ours', 'pouch'] as const) {
@@ -54,10 +50,11 @@ async function measure(
         ctx.log(`first sync ${r + 1}/${plan.rounds}, ${side}: ${round(device.first.ms)} ms`);
       }
     ctx.log(`change latency: ${plan.writes} writes each`);
-    const latency = await each(async (_side, d) => {
+    const latencyOf = async (d: PeerDevice) => {
       await d.changeLatency(plan.warmup);
       return d.changeLatency(plan.writes);
-    });
+    };
+    const latency = { ours: await latencyOf(devices.ours!), pouch: await latencyOf(devices.pouch!) };
     ctx.log(`burst of ${plan.events} changes`);
     const oursBurst = await devices.ours!.burst(plan.events, 1000);
     // PouchDB gets the same changes as densely as our server took them (≤ 1,000/s).

@@ -150,12 +150,13 @@ async function openSynced(
         const itemBytes = requests
           .filter((r) => DOC_PATHS.some((p) => r.path.includes(p)))
           .reduce((n, r) => n + r.body, 0);
-        const paths = requests.map((r) => `${r.path.split('?')[0]} (${r.body} B body)`).join(', ');
+        const answered = requests.filter((r) => r.status > 0);
+        const paths = answered.map((r) => `${r.path.split('?')[0]} (${r.body} B body)`).join(', ');
         return {
           ...wire,
           itemBytes,
           downMs,
-          detail: `${droppedConnections} connection(s) cut, ${events.length} replication event(s), requests: ${paths}`,
+          detail: `${droppedConnections} connection(s) cut, ${requests.length - answered.length} request(s) refused while down, ${events.length} replication event(s), then: ${paths}`,
         };
       },
       close: () => device.close(),

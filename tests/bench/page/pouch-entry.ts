@@ -178,14 +178,14 @@ const pouchBench = {
     }
   },
 
-  /** Requests that started at or after `since` (page clock): path, bytes on the wire, body bytes. */
+  /** Requests that started at or after `since` (page clock): path, HTTP status (0: failed), body bytes. */
   async requestsSince(since: number) {
     await sleep(50);
     return (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
       .filter((e) => e.startTime >= since)
       .map((e) => {
         const url = new URL(e.name);
-        return { path: `${url.pathname}${url.search}`, transfer: e.transferSize, body: e.encodedBodySize };
+        return { path: `${url.pathname}${url.search}`, status: e.responseStatus, body: e.encodedBodySize };
       });
   },
 };
