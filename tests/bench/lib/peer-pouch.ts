@@ -27,7 +27,7 @@ import { runAtRate } from './writer';
  * - `idb`: the adapter pouchdb-browser ships and PouchDB's adapter guide uses in browsers;
  * - batch_size 1000 instead of 100: "if your documents are small in size, then increasing
  *   this number will probably speed replication up" (ours are ~300 bytes; 500–2000 were
- *   equally fast here, 100 was 1.7× slower);
+ *   equally fast here, 100 about 1.4× slower);
  * - batches_limit 10 (the default): batches read ahead while one is written;
  * - checkpoint 'target': a read-only device keeps its checkpoint locally; no checkpoint
  *   GET/PUT on the server per batch;
