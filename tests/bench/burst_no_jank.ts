@@ -10,19 +10,14 @@ import { RESOURCE_NAMES } from '../../src/shared/resources';
 import type { Benchmark } from './lib/bench';
 import type { BenchPage } from './lib/browser';
 import { openBenchPage } from './lib/browser';
+import { type BurstOutcome, tracedBurst } from './lib/burst';
 import { result, round } from './lib/figures';
 import { type BenchServer, startBenchServer } from './lib/server';
 import { bySize } from './lib/sizes';
-import { startTrace, stopTrace } from './lib/trace';
 import { writeAtRate } from './lib/writer';
 
-interface BurstOutcome {
-  longestMs: number;
-  tasks: number;
+interface BurstWithLongTasks extends BurstOutcome {
   longTasks: number[];
-  /** From the first write to the last event applied, ms. */
-  spanMs: number;
-  writesPerSecond: number;
 }
 
 /** Writes `events` changes at up to 1,000/s while `applied(version)` resolves once the page has them all. */
@@ -32,19 +27,18 @@ async function burst(
   events: number,
   products: number,
   applied: (version: number) => Promise<void>,
-): Promise<BurstOutcome> {
+): Promise<BurstWithLongTasks> {
   const before = await bench.api.ok<SyncStatus>('GET', '/api/sync/status');
   await page.page.evaluate(() => window.bench.startLongTasks());
-  await startTrace(page.browser, page.page);
-  const t0 = performance.now();
-  const writes = writeAtRate(bench.api, 1000, events / 1000, products);
-  const writesDone = writes.then(() => performance.now() - t0);
-  await applied(before.versions.product + events);
-  const spanMs = performance.now() - t0;
-  const writeMs = await writesDone;
-  const trace = await stopTrace(page.browser);
+  const outcome = await tracedBurst(
+    page.browser,
+    page.page,
+    events,
+    () => writeAtRate(bench.api, 1000, events / 1000, products),
+    () => applied(before.versions.product + events),
+  );
   const longTasks = await page.page.evaluate(() => window.bench.stopLongTasks());
-  return { ...trace, longTasks, spanMs, writesPerSecond: (events / writeMs) * 1000 };
+  return { ...outcome, longTasks };
 }
 
 export const burstNoJank: Benchmark = {
@@ -74,7 +68,7 @@ export const burstNoJank: Benchmark = {
         await p.evaluate((version) => window.bench.waitNaiveVersion(version, 60_000), v);
       });
       await p.evaluate(() => window.bench.stopNaiveApplier());
-      const describe = (o: BurstOutcome) =>
+      const describe = (o: BurstWithLongTasks) =>
         `longest ${round(o.longestMs)} ms over ${o.tasks} tasks, ${o.longTasks.length} long task(s) reported` +
         `${o.longTasks.length ? ` (max ${round(Math.max(...o.longTasks))} ms)` : ''}, all applied ${round(o.spanMs)} ms after the first write`;
       return [

@@ -59,3 +59,14 @@ export interface LoadResult {
 }
 
 export type LoadReply = LoadResult;
+
+/** The PouchDB peer's server process (couch-server.ts). */
+export type CouchServerRequest =
+  | { type: 'listen' }
+  /** Cut every connection, stay unreachable for `downMs`, listen again on the same port. */
+  | { type: 'restart'; downMs: number }
+  | { type: 'exit' };
+
+export type CouchServerReply =
+  | { type: 'listening'; port: number }
+  | { type: 'restarted'; port: number; droppedConnections: number };

@@ -10,6 +10,8 @@ export interface BenchContext {
 
 export interface Benchmark {
   name: string;
+  /** How its figures' names start, when not with `name`. */
+  figurePrefix?: string;
   /** What is measured, one line, for the doc. */
   what: string;
   run(ctx: BenchContext): Promise<Result[]>;

@@ -12,21 +12,25 @@ import { launchBrowser } from '../../helpers/browser';
 import { ADMIN_PIN } from './seed';
 
 const here = dirname(fileURLToPath(import.meta.url));
-let bundle: Promise<string> | null = null;
+const bundles = new Map<string, Promise<string>>();
 
-/** The page script, built once per run. */
-function pageBundle(): Promise<string> {
-  bundle ??= build({
-    entryPoints: [join(here, '..', 'page', 'entry.ts')],
-    bundle: true,
-    write: false,
-    format: 'iife',
-    platform: 'browser',
-    target: 'es2022',
-    minify: true,
-    define: { 'process.env.NODE_ENV': '"production"' },
-    logLevel: 'silent',
-  }).then((r) => r.outputFiles[0]!.text);
+/** A page script (tests/bench/page/`entry`), built once per run. */
+export function pageBundle(entry = 'entry.ts'): Promise<string> {
+  let bundle = bundles.get(entry);
+  if (!bundle) {
+    bundle = build({
+      entryPoints: [join(here, '..', 'page', entry)],
+      bundle: true,
+      write: false,
+      format: 'iife',
+      platform: 'browser',
+      target: 'es2022',
+      minify: true,
+      define: { 'process.env.NODE_ENV': '"production"' },
+      logLevel: 'silent',
+    }).then((r) => r.outputFiles[0]!.text);
+    bundles.set(entry, bundle);
+  }
   return bundle;
 }
 

@@ -1,7 +1,7 @@
 /**
- * Client processes: load tools and SSE clients run in their own Node process (forked with
- * tsx), so their CPU is not the measured process's. Every child is tracked and killed
- * when the benchmark ends or this process exits.
+ * Forked processes: load tools, SSE clients and the PouchDB peer's server each run in their
+ * own Node process (forked with tsx), so their CPU is not the measured process's. Every
+ * child is tracked and killed when the benchmark ends or this process exits.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { dirname, join } from 'node:path';

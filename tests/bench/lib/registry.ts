@@ -6,6 +6,7 @@ import { coldBootOffline } from '../cold_boot_offline';
 import { fanout1k } from '../fanout_1k';
 import { fanout2x } from '../fanout_2x';
 import { fanout10k } from '../fanout_10k';
+import { peerPouchdb } from '../peer_pouchdb';
 import { restartVerify } from '../restart_verify';
 import { snapshotPersist } from '../snapshot_persist';
 import { statusRps } from '../status_rps';
@@ -24,4 +25,5 @@ export const BENCHMARKS: Benchmark[] = [
   restartVerify,
   snapshotPersist,
   coldBootOffline,
+  peerPouchdb,
 ];

@@ -141,7 +141,10 @@ const REPRODUCE = [
   'which needs PostgreSQL installed: `apt-get install -y postgresql`), and real clients:',
   'Chromium (playwright-core; `CHROMIUM_PATH`, else /usr/bin/chromium, else',
   '@sparticuz/chromium) where the browser is measured, autocannon and raw SSE/HTTP clients',
-  'in forked Node processes for load. Sources: `tests/bench/`. `--out FILE` writes the',
+  'in forked Node processes for load. peer_pouchdb runs PouchDB beside us: express-pouchdb',
+  '(in-memory PouchDB) in a forked process and pouchdb-browser in its own Chromium profile,',
+  'each server behind a byte-counting TCP relay; its baseline is PouchDB, not a naive client.',
+  'Sources: `tests/bench/`. `--out FILE` writes the',
   'figures as JSON (`{ name, value, unit, baseline, ratio, target, met }`).',
 ].join('\n');
 

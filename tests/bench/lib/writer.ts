@@ -13,14 +13,15 @@ export interface WriteRun {
   maxLagMs: number;
 }
 
-/** Writes `rate` changes per second for `seconds`, spread over `products` products. */
-export async function writeAtRate(
-  api: ApiClient,
+/**
+ * Starts `write(i)` for i = 0..total-1 at `rate` per second, at most 64 in flight; a write
+ * that resolves false or throws counts as failed.
+ */
+export async function runAtRate(
   rate: number,
-  seconds: number,
-  products: number,
+  total: number,
+  write: (i: number) => Promise<boolean>,
 ): Promise<WriteRun> {
-  const total = Math.round(rate * seconds);
   const interval = 1000 / rate;
   const start = performance.now();
   const inFlight = new Set<Promise<void>>();
@@ -31,20 +32,32 @@ export async function writeAtRate(
     const wait = due - performance.now();
     if (wait > 0) await sleep(wait);
     maxLagMs = Math.max(maxLagMs, performance.now() - due);
-    const id = benchProductId(i % products);
-    const write = api
-      .call('PATCH', `/api/products/${id}`, { description: markedText(monoMs()) })
-      .then((a) => {
-        if (a.status !== 200) failed++;
+    const call = write(i)
+      .then((ok) => {
+        if (!ok) failed++;
       })
       .catch(() => {
         failed++;
       })
-      .finally(() => inFlight.delete(write));
-    inFlight.add(write);
+      .finally(() => inFlight.delete(call));
+    inFlight.add(call);
     // Bounded: a stalled server must not pile up unbounded requests here.
     if (inFlight.size >= 64) await Promise.race(inFlight);
   }
   await Promise.all(inFlight);
   return { sent: total, failed, maxLagMs };
+}
+
+/** Writes `rate` changes per second for `seconds`, spread over `products` products. */
+export function writeAtRate(
+  api: ApiClient,
+  rate: number,
+  seconds: number,
+  products: number,
+): Promise<WriteRun> {
+  return runAtRate(rate, Math.round(rate * seconds), async (i) => {
+    const id = benchProductId(i % products);
+    const answer = await api.call('PATCH', `/api/products/${id}`, { description: markedText(monoMs()) });
+    return answer.status === 200;
+  });
 }

@@ -26,18 +26,18 @@ performance.setResourceTimingBufferSize(100_000);
 const itemPaths = [...RESOURCE_NAMES.map((r) => RESOURCES[r].collection), '/api/sync/changes'];
 
 /** Response body bytes fetched since `since` (page clock), split into item and other requests. */
-function bytesSince(since: number): { items: number; other: number; requests: number } {
+function bytesSince(since: number): { items: number; other: number; requests: number; listed: string[] } {
   let items = 0;
   let other = 0;
-  let requests = 0;
+  const listed: string[] = [];
   for (const e of performance.getEntriesByType('resource') as PerformanceResourceTiming[]) {
     if (e.startTime < since || !e.name.includes('/api/')) continue;
     const path = new URL(e.name).pathname;
-    requests++;
+    listed.push(`${path} (${e.encodedBodySize} B body)`);
     if (itemPaths.some((p) => path === p || path.startsWith(`${p}/`))) items += e.encodedBodySize;
     else other += e.encodedBodySize;
   }
-  return { items, other, requests };
+  return { items, other, requests: listed.length, listed };
 }
 
 /** Resolves once resource timing has the entries of requests already finished. */
@@ -124,8 +124,50 @@ const bench = {
     await engine.start();
     return {
       ms: performance.now() - t0,
-      counts: engine.diagnostics().map((d) => [d.resource, d.localCount]),
+      counts: engine.diagnostics().map((d): [ResourceName, number] => [d.resource, d.localCount]),
     };
+  },
+
+  loaded: null as null | { at: number; counts: [ResourceName, number][] },
+  loadError: null as string | null,
+
+  /** The peer benchmark's first sync: sign in, start the engine on every type; `loaded.at` is from navigation start. */
+  syncOnLoad(pin: string, dbName: string): void {
+    bench
+      .login(pin)
+      .then(() => bench.startEngine({ dbName, resources: [...RESOURCE_NAMES], stream: 'real' }))
+      .then(
+        (started) => {
+          bench.loaded = { at: performance.now(), counts: started.counts };
+        },
+        (error: unknown) => {
+          bench.loadError = error instanceof Error ? error.message : String(error);
+        },
+      );
+  },
+
+  logSeq: () => lastLogSeq(),
+
+  /**
+   * Waits (bounded) until every store holds `epoch` and the engine is Online again, e.g.
+   * after a server restart; returns what the engine logged since `seq`.
+   */
+  async waitEpoch(epoch: string, seq: number, timeoutMs: number) {
+    const e = requireEngine();
+    const t0 = performance.now();
+    const adopted = () => RESOURCE_NAMES.every((r) => e.stores[r].getState().epoch === epoch);
+    while (!adopted() || e.connection.getState().state !== 'online') {
+      if (performance.now() - t0 > timeoutMs)
+        throw new Error(`engine not back on epoch ${epoch}: ${JSON.stringify(logSince(seq))}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return logSince(seq);
+  },
+
+  /** Response body bytes since `since` (page clock), split into item and other requests. */
+  async bytesSince(since: number) {
+    await settleTimings();
+    return bytesSince(since);
   },
 
   async stopEngine(): Promise<void> {

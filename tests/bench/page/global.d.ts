@@ -1,8 +1,10 @@
-/** `window.bench`, as the driver sees it inside page.evaluate. */
+/** `window.bench` and `window.pouchBench`, as the driver sees them inside page.evaluate. */
 import type { BenchApi } from './entry';
+import type { PouchBenchApi } from './pouch-entry';
 
 declare global {
   interface Window {
     bench: BenchApi;
+    pouchBench: PouchBenchApi;
   }
 }
