@@ -219,7 +219,12 @@ export function joinEventStream(options: EventStreamOptions): EventStream {
     if (message.type === 'sync' && message.id) lastEventId = message.id;
     if (message.type === 'open') open = true;
     if (message.type === 'closed') open = false;
-    options.onSignal(message);
+    // A tab running another version of the app may relay a signal this one does not know.
+    try {
+      options.onSignal(message);
+    } catch {
+      options.onFault(`the relayed ${String(message.type)} signal could not be handled`);
+    }
   });
 
   if (useRelay && options.locks) {
