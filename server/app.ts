@@ -10,7 +10,7 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
-import type { ApiErrorBody, ErrorCode } from '../src/shared/protocol';
+import { API_PREFIX, type ApiErrorBody, type ErrorCode } from '../src/shared/protocol';
 import { RESOURCE_NAMES, RESOURCES } from '../src/shared/resources';
 import { type LockoutStore, MemoryLockoutStore } from './auth/lockout';
 import { type AppConfig, DEFAULT_CONFIG } from './config';
@@ -105,7 +105,7 @@ function notFound(request: FastifyRequest): ApiError {
   const known = RESOURCE_NAMES.some(
     (r) => path === RESOURCES[r].collection || path.startsWith(`${RESOURCES[r].collection}/`),
   );
-  if (known || !path.startsWith('/api/'))
+  if (known || !path.startsWith(API_PREFIX))
     return new ApiError('not_found', `no route ${request.method} ${path}`);
   return new ApiError('unknown_resource', `no resource at ${path}`, { path });
 }

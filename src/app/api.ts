@@ -3,7 +3,7 @@
  * error, whether the server answered with the contract's error body, the engine threw,
  * or the network failed. Resource reads and writes go through the sync engine.
  */
-import type { ApiErrorBody, LoginResponse } from '../shared/protocol';
+import { type ApiErrorBody, type LoginResponse, ROUTES } from '../shared/protocol';
 import { SyncError } from '../sync';
 import type { SyncErrorInfo } from '../sync/types';
 
@@ -57,7 +57,7 @@ export function toErrorInfo(error: unknown): SyncErrorInfo {
 export async function login(pin: string): Promise<LoginResponse> {
   let response: Response;
   try {
-    response = await fetch('/api/auth/login', {
+    response = await fetch(ROUTES.login, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ pin }),
@@ -72,7 +72,7 @@ export async function login(pin: string): Promise<LoginResponse> {
 
 /** `POST /api/auth/logout`, best effort: signing out locally must work offline too. */
 export async function logout(token: string): Promise<void> {
-  await fetch('/api/auth/logout', {
+  await fetch(ROUTES.logout, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}` },
     credentials: 'same-origin',

@@ -4,6 +4,7 @@
  * routes, stores, digests) is driven by it, so adding a field happens here only.
  */
 import { z } from 'zod';
+import { API_PREFIX } from './protocol';
 
 /** Protocol names of the resource types, in a stable display order. */
 export const RESOURCE_NAMES = [
@@ -186,7 +187,14 @@ function define<R extends ResourceName>(
   plural: string,
   references: Reference[],
 ): ResourceDefinition<R> {
-  return { name, collection: `/api/${collection}`, label, plural, schema: fieldSchemas[name], references };
+  return {
+    name,
+    collection: `${API_PREFIX}${collection}`,
+    label,
+    plural,
+    schema: fieldSchemas[name],
+    references,
+  };
 }
 
 /** Every resource type by protocol name. */

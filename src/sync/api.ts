@@ -13,6 +13,8 @@ import {
   type ErrorCode,
   HEADERS,
   type Health,
+  QUERY,
+  ROUTES,
   type Snapshot,
   type SyncStatus,
 } from '../shared/protocol';
@@ -171,14 +173,14 @@ export function createApi(options: ApiOptions = {}): SyncApi {
     `${RESOURCES[resource].collection}/${encodeURIComponent(id)}`;
 
   return {
-    health: () => request<Health>('GET', '/api/health'),
-    status: () => request<SyncStatus>('GET', '/api/sync/status'),
+    health: () => request<Health>('GET', ROUTES.health),
+    status: () => request<SyncStatus>('GET', ROUTES.syncStatus),
     snapshot: <R extends ResourceName>(resource: R) =>
       request<Snapshot<R>>('GET', RESOURCES[resource].collection),
     changes: <R extends ResourceName>(resource: R, since: number, epoch?: string) => {
-      const q = new URLSearchParams({ resource, since: String(since) });
-      if (epoch) q.set('epoch', epoch);
-      return request<ChangesResponse<R>>('GET', `/api/sync/changes?${q}`);
+      const q = new URLSearchParams({ [QUERY.resource]: resource, [QUERY.since]: String(since) });
+      if (epoch) q.set(QUERY.epoch, epoch);
+      return request<ChangesResponse<R>>('GET', `${ROUTES.syncChanges}?${q}`);
     },
     create: <R extends ResourceName>(resource: R, body: Record<string, unknown>, opts?: WriteOptions) =>
       request<Item<R>>('POST', RESOURCES[resource].collection, body, writeHeaders(opts)),
@@ -190,6 +192,6 @@ export function createApi(options: ApiOptions = {}): SyncApi {
     ) => request<Item<R>>('PATCH', itemPath(resource, id), patch, writeHeaders(opts)),
     remove: (resource: ResourceName, id: string, opts?: WriteOptions) =>
       request<DeleteResponse>('DELETE', itemPath(resource, id), undefined, writeHeaders(opts)),
-    eventsUrl: () => `${baseUrl}/api/sync/events`,
+    eventsUrl: () => `${baseUrl}${ROUTES.syncEvents}`,
   };
 }

@@ -6,7 +6,7 @@
  */
 import type { DrillNotice } from '../shared/drills';
 import type { HeartbeatEvent, HelloEvent, ResetEvent, SyncEvent } from '../shared/protocol';
-import { SSE_EVENTS } from '../shared/protocol';
+import { QUERY, SSE_EVENTS } from '../shared/protocol';
 import { readDrillNotice } from './drillNotice';
 
 /** The part of a WHATWG EventSource the engine uses (the browser's or the `eventsource` package's). */
@@ -152,7 +152,7 @@ export function joinEventStream(options: EventStreamOptions): EventStream {
     // A new EventSource (new leader, watchdog, browser gave up) resumes where events stopped;
     // EventSource's own retries send the Last-Event-ID header instead.
     const url = lastEventId
-      ? `${options.url}${options.url.includes('?') ? '&' : '?'}lastEventId=${encodeURIComponent(lastEventId)}`
+      ? `${options.url}${options.url.includes('?') ? '&' : '?'}${QUERY.lastEventId}=${encodeURIComponent(lastEventId)}`
       : options.url;
     const es = new options.EventSource(url, options.init);
     source = es;

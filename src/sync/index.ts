@@ -3,5 +3,5 @@ export { SyncError } from './api';
 export { createSyncEngine, type SyncEngineOptions } from './engine';
 export type { EventSourceConstructor, EventSourceLike } from './eventStream';
 export { useResource, useSyncConnection } from './hooks';
-export { NETWORK_BACK_MESSAGE, watchReconnectSignals } from './reconnect';
+export { watchReconnectSignals } from './reconnect';
 export type * from './types';

@@ -5,13 +5,11 @@
  * Also the browser signals that should run it (network back, tab visible, SW message).
  */
 import type { SyncStatus } from '../shared/protocol';
+import { isNetworkBackMessage } from '../shared/workerMessages';
 import { errorInfo, type SyncApi } from './api';
 import type { ResourceController } from './resourceStore';
 import { isStorageCode } from './storageFull';
 import type { SyncLog } from './syncLog';
-
-/** `data.type` of the message the service worker posts when API requests succeed again. */
-export const NETWORK_BACK_MESSAGE = 'network-back';
 
 export interface CheckContext {
   api: SyncApi;
@@ -137,13 +135,7 @@ export function watchReconnectSignals(
     if (sources.document?.visibilityState === 'visible') check('tab visible again');
   };
   const onMessage = (event: MessageEvent) => {
-    const data: unknown = event.data;
-    if (
-      typeof data === 'object' &&
-      data !== null &&
-      (data as { type?: unknown }).type === NETWORK_BACK_MESSAGE
-    )
-      check('service worker: network back');
+    if (isNetworkBackMessage(event.data)) check('service worker: network back');
   };
   sources.window?.addEventListener('online', onOnline);
   sources.document?.addEventListener('visibilitychange', onVisible);
