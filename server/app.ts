@@ -12,7 +12,7 @@ import Fastify, {
 } from 'fastify';
 import { API_PREFIX, type ApiErrorBody, type ErrorCode } from '../src/shared/protocol';
 import { RESOURCE_NAMES, RESOURCES } from '../src/shared/resources';
-import { type LockoutStore, MemoryLockoutStore } from './auth/lockout';
+import { MemoryLockoutStore } from './auth/lockout';
 import { type AppConfig, DEFAULT_CONFIG } from './config';
 import type { AppContext } from './context';
 import { DrillMode } from './drills/mode';
@@ -24,7 +24,7 @@ import { registerResourceRoutes } from './routes/resources';
 import { registerSyncRoutes } from './routes/sync';
 import { SseHub } from './sse/hub';
 import { hasBuiltApp, registerStatic } from './static';
-import type { Storage } from './storage/types';
+import type { DrillHooks, LockoutStore, Storage } from './storage/types';
 
 export interface BuildAppOptions {
   storage: Storage;
@@ -36,6 +36,8 @@ export interface BuildAppOptions {
    * by every instance on PostgreSQL), else this process's memory (SQLite).
    */
   lockoutStore?: LockoutStore;
+  /** What drill mode may do to the storage (openStorage gives them); needed with `config.drills`. */
+  drillHooks?: DrillHooks;
 }
 
 /** How often expired sessions, old idempotency answers and spent lockout records are dropped. */
@@ -155,7 +157,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       new MemoryLockoutStore(config.lockout),
     drills: null,
   };
-  const drills = config.drills ? new DrillMode(ctx) : null;
+  const hooks = options.drillHooks;
+  if (config.drills && !hooks) throw new Error("drill mode needs the storage's drillHooks (openStorage)");
+  const drills = config.drills && hooks ? new DrillMode({ storage, hooks, hub, config }) : null;
   ctx.drills = drills;
   const unsubscribe = storage.onCommit((changes) => hub.publish(changes));
 

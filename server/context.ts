@@ -1,9 +1,8 @@
 /** What every route module gets from buildApp: storage, the epoch, settings, the hub. */
-import type { LockoutStore } from './auth/lockout';
 import type { AppConfig } from './config';
 import type { DrillMode } from './drills/mode';
 import type { SseHub } from './sse/hub';
-import type { Storage } from './storage/types';
+import type { LockoutStore, Storage } from './storage/types';
 
 export interface AppContext {
   storage: Storage;

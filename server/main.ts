@@ -42,7 +42,10 @@ async function main(): Promise<void> {
   }
 
   const log = pino({ level: config.logLevel });
-  const { storage, epoch, location, epochRotated, onHistoryBreak } = await openStorage(config, log);
+  const { storage, drillHooks, epoch, location, epochRotated, onHistoryBreak } = await openStorage(
+    config,
+    log,
+  );
   if (epochRotated) log.warn({ epoch }, `new deployment epoch: ${epochRotated}`);
   // Instances starting together on a new database: exactly one seeds it.
   await storage.exclusive('seed', async () => {
@@ -51,7 +54,7 @@ async function main(): Promise<void> {
     process.stdout.write(formatStaffSheet(staff));
   });
 
-  const app = await buildApp({ storage, epoch, config });
+  const app = await buildApp({ storage, epoch, config, drillHooks });
   await app.listen({ port: config.port, host: config.host });
   process.stdout.write(
     `Red Coral is running (epoch ${epoch}; ${location}). Open on the tablets:\n${lanUrls(

@@ -19,7 +19,7 @@ import { type AppConfig, DEFAULT_CONFIG } from '../../server/config';
 import { type SeededEmployee, seedDemo } from '../../server/seed';
 import { openStorage } from '../../server/storage/open';
 import { databasePath } from '../../server/storage/sqlite';
-import type { Storage } from '../../server/storage/types';
+import type { DrillHooks, Storage } from '../../server/storage/types';
 import type { Health, LoginResponse } from '../../src/shared/protocol';
 import { dropDatabase, freshDatabase } from './postgres';
 
@@ -231,6 +231,8 @@ export interface InProcessServer {
   staff: SeededEmployee[];
   app: FastifyInstance;
   storage: Storage;
+  /** The storage as drill mode sees it (the same object). */
+  drillHooks: DrillHooks;
   login(pin?: string): Promise<string>;
   /** Reads the server's database directly (`?` placeholders on both storages). */
   sql<T>(text: string, params?: unknown[]): Promise<T[]>;
@@ -294,7 +296,7 @@ export async function startInProcessServer(opts: InProcessOptions = {}): Promise
   const adminPin = opts.adminPin ?? '1234';
   const ownDatabase = kind === 'postgres' && !opts.databaseUrl;
   const databaseUrl = kind === 'postgres' ? (opts.databaseUrl ?? (await freshDatabase())) : null;
-  const { storage, epoch } = await openStorage({
+  const { storage, drillHooks, epoch } = await openStorage({
     databaseUrl,
     dataDir,
     logRetention: config.logRetention,
@@ -307,7 +309,7 @@ export async function startInProcessServer(opts: InProcessOptions = {}): Promise
           (await storage.isNew()) ? seedDemo(storage, { adminPin, scryptN: config.scryptN }) : [],
         )
       : [];
-  const app = await buildApp({ storage, epoch, config });
+  const app = await buildApp({ storage, epoch, config, drillHooks });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
@@ -324,6 +326,7 @@ export async function startInProcessServer(opts: InProcessOptions = {}): Promise
     staff,
     app,
     storage,
+    drillHooks,
     login: (pin = adminPin) => loginAt(url, pin),
     sql: (text, params = []) => readRows(kind, dataDir, databaseUrl, text, params),
     stop: async () => {

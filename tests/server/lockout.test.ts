@@ -8,11 +8,11 @@ import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { buildApp } from '../../server/app';
-import { type LockoutStore, MemoryLockoutStore } from '../../server/auth/lockout';
-import { PostgresLockoutStore } from '../../server/auth/lockout-postgres';
+import { MemoryLockoutStore } from '../../server/auth/lockout';
 import type { LockoutConfig } from '../../server/config';
 import { seedDemo } from '../../server/seed';
-import type { Storage } from '../../server/storage/types';
+import { PostgresLockoutStore } from '../../server/storage/postgres-lockout';
+import type { LockoutStore, Storage } from '../../server/storage/types';
 import type { LoginResponse } from '../../src/shared/protocol';
 import { dropDatabase, freshDatabase } from '../helpers/postgres';
 import {
