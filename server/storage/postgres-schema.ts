@@ -118,9 +118,6 @@ const MIGRATIONS: Migration[] = [
   },
 ];
 
-/** The schema revision this code expects. */
-export const SCHEMA_VERSION = MIGRATIONS.length;
-
 export interface DeploymentEpoch {
   epoch: string;
   /** Why the epoch was just replaced, or null when it was kept (or just created). */

@@ -230,12 +230,6 @@ export function resourceByCollection(collection: string): ResourceName | undefin
   return RESOURCE_NAMES.find((r) => RESOURCES[r].collection === collection);
 }
 
-/** Splits a wire item into its id, version and stored fields. */
-export function splitItem(item: Item): { id: string; version: number; fields: Record<string, unknown> } {
-  const { id, version, ...fields } = item;
-  return { id, version, fields };
-}
-
 /**
  * An employee's PIN is write-only: accepted as `pin` in employee create/update bodies,
  * stored by the server as a salted scrypt hash, and never part of an item or an event.

@@ -127,7 +127,16 @@ export function createSyncEngine(options: SyncEngineOptions = {}): SyncEngine {
         status = s;
         connection.store.setState({ epoch: s.epoch });
       };
-      const outcome = await checkAndRepair({ api, log, controllers: active, onStatus }, reason);
+      const outcome = await checkAndRepair(
+        {
+          api,
+          log,
+          controllers: active,
+          onStatus,
+          refreshAllLoaded: (why) => registry.refreshAllLoadedStores(why),
+        },
+        reason,
+      );
       if (outcome === 'ok') await confirmSynced();
       // The server answers: reopen a stream the browser gave up on rather than wait for the probe.
       if (outcome === 'ok') stream?.reconnectIfClosed();

@@ -1,6 +1,7 @@
 /** The sync engine's public API: what src/app imports. */
-export { SyncError } from './api';
+
 export { createSyncEngine, type SyncEngineOptions } from './engine';
+export { errorFromResponse, errorInfo, SyncError, unreachable } from './errors';
 export type { EventSourceConstructor, EventSourceLike } from './eventStream';
 export { useResource, useSyncConnection } from './hooks';
 export { watchReconnectSignals } from './reconnect';

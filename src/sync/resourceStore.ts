@@ -8,9 +8,10 @@ import { createStore } from 'zustand/vanilla';
 import { EMPTY_DIGEST } from '../shared/digest';
 import type { SyncEvent } from '../shared/protocol';
 import type { Item, ResourceName } from '../shared/resources';
-import { errorInfo, type SyncApi, SyncError } from './api';
+import type { SyncApi } from './api';
 import { clearType, commitType, readType, type StoredType, type SyncDatabase } from './db';
 import { Draft, digestOfItems, type LocalCopy, storedCopyOf } from './draft';
+import { errorInfo, SyncError } from './errors';
 import { createHighlighter } from './highlight';
 import { type Acknowledged, Layers, pendingIds } from './overlay';
 import {

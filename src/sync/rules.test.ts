@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ChangesResponse, Snapshot, SyncEvent } from '../shared/protocol';
 import type { Item } from '../shared/resources';
-import { SyncError } from './api';
 import { type Draft, localCopyOf } from './draft';
+import { SyncError } from './errors';
 import { adoptSnapshot, applyBatch, nothingToDo, type Plan, type RuleReads, verify } from './rules';
 
 const E1 = 'e1000000-0000-4000-8000-000000000001';
@@ -15,14 +15,10 @@ const E2 = 'e2000000-0000-4000-8000-000000000002';
 const tag = (id: string, version: number, name = id): Item<'tag'> =>
   ({ id, version, name, color: '#123456' }) as Item<'tag'>;
 
-const event = (version: number, item: Item<'tag'>, epoch = E1): SyncEvent<'tag'> => ({
-  epoch,
-  resource: 'tag',
-  action: 'updated',
-  id: item.id,
-  version,
-  data: { ...item, version },
-});
+/** An update of `item` to `version`. */
+function event(version: number, item: Item<'tag'>, epoch = E1): SyncEvent<'tag'> {
+  return { epoch, resource: 'tag', action: 'updated', id: item.id, version, data: { ...item, version } };
+}
 
 /** What the store holds before each rule: t1 and t2 at v2 of epoch E1. */
 const HELD = [tag('t1', 1), tag('t2', 2)];
@@ -47,12 +43,10 @@ function reads(answer: ChangesResponse<'tag'> | Error | null = null, live = true
   return { reads: r, calls };
 }
 
-const changesOf = (epoch: string, version: number, changes: SyncEvent<'tag'>[]): ChangesResponse<'tag'> => ({
-  epoch,
-  resource: 'tag',
-  version,
-  changes,
-});
+/** A `/api/sync/changes` answer. */
+function changesOf(epoch: string, version: number, changes: SyncEvent<'tag'>[]): ChangesResponse<'tag'> {
+  return { epoch, resource: 'tag', version, changes };
+}
 
 const refusal = (code: 'too_old' | 'epoch_mismatch' | 'internal_error', status: number) =>
   new SyncError({ code, status, message: `server says ${code}` });
@@ -222,12 +216,10 @@ describe('applySync: what an arriving event decides (docs/SYNC.md, applySync rul
 });
 
 describe('the reconnect check for one type (docs/SYNC.md, reconnect check)', () => {
-  const target = (epoch: string, version: number, digest: string, versionBefore = 2) => ({
-    epoch,
-    version,
-    digest,
-    versionBefore,
-  });
+  /** What the status says: epoch, version, digest, and our version when it was asked for. */
+  function target(epoch: string, version: number, digest: string, versionBefore = 2) {
+    return { epoch, version, digest, versionBefore };
+  }
   const DIGEST = local().digest;
 
   it('never loaded: a snapshot', async () => {

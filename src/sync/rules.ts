@@ -7,8 +7,9 @@
  */
 import type { Snapshot, SyncEvent } from '../shared/protocol';
 import type { ResourceName } from '../shared/resources';
-import { errorInfo, type SyncApi } from './api';
+import type { SyncApi } from './api';
 import { Draft, type LocalCopy } from './draft';
+import { errorInfo } from './errors';
 import type { SyncLogEntry } from './types';
 
 export type ReloadKind = Extract<

@@ -13,8 +13,8 @@ import {
   type ResourceFields,
   type ResourceName,
 } from '../../shared/resources';
+import { errorInfo } from '../../sync';
 import type { QueuedWrite, ResourceStore } from '../../sync/types';
-import { toErrorInfo } from '../api';
 import { engine } from '../engine';
 import { navigate } from '../router';
 import { type Feedback, feedbackFor, placeIssues } from './errors';
@@ -71,7 +71,7 @@ export function ResourceForm({ resource, item }: { resource: ResourceName; item:
   };
 
   const fail = (error: unknown) => {
-    setFeedback(feedbackFor(toErrorInfo(error), resource, renderedPaths(fields, draft), nameOf));
+    setFeedback(feedbackFor(errorInfo(error), resource, renderedPaths(fields, draft), nameOf));
   };
 
   const submit = async (event: FormEvent) => {
