@@ -221,6 +221,12 @@ describe('the reconnect check for one type (docs/SYNC.md, reconnect check)', () 
     return { epoch, version, digest, versionBefore };
   }
   const DIGEST = local().digest;
+  const CAUGHT_UP_TO_V3 = {
+    kind: 'gap_caught_up',
+    message: 'caught up v2→v3 with 1 change(s)',
+    bytes: 321,
+    version: 3,
+  };
 
   it('never loaded: a snapshot', async () => {
     const { reads: r } = reads(null, true, localCopyOf([], 0, null));
@@ -243,18 +249,19 @@ describe('the reconnect check for one type (docs/SYNC.md, reconnect check)', () 
     });
   });
 
-  it('same epoch, server ahead: caught up, stored, then held events released', async () => {
-    const after = copyOf([tag('t1', 3, 'A'), tag('t2', 2)], 3, E1);
-    const { reads: r, calls } = reads(changesOf(E1, 3, [event(3, tag('t1', 0, 'A'))]));
-    const plan = await verify(r, target(E1, 3, after.digest));
-    expect(calls).toEqual([['tag', 2, E1]]);
+  it.each([
+    ['same epoch, server ahead: caught up', E1],
+    ['new epoch, digest differs, server version higher: caught up with epoch=<new>', E2],
+  ])('%s, accepted on the status digest, stored, then held events released', async (_, epoch) => {
+    const after = copyOf([tag('t1', 3, 'A'), tag('t2', 2)], 3, epoch);
+    const { reads: r, calls } = reads(changesOf(epoch, 3, [event(3, tag('t1', 0, 'A'), epoch)]));
+    const plan = await verify(r, target(epoch, 3, after.digest));
+    expect(calls).toEqual([['tag', 2, epoch]]);
     expect(readable(plan)).toEqual({
       ...nothingToDo(),
       commit: after,
       failIfRefused: true,
-      logStored: [
-        { kind: 'gap_caught_up', message: 'caught up v2→v3 with 1 change(s)', bytes: 321, version: 3 },
-      ],
+      logStored: [CAUGHT_UP_TO_V3],
       highlight: ['t1'],
       releaseHeld: true,
     });
@@ -264,7 +271,7 @@ describe('the reconnect check for one type (docs/SYNC.md, reconnect check)', () 
     const { reads: r } = reads(changesOf(E1, 3, [event(3, tag('t1', 0, 'A'))]));
     expect(readable(await verify(r, target(E1, 3, 'ffffffffffffffff')))).toEqual({
       ...nothingToDo(),
-      log: [{ kind: 'gap_caught_up', message: 'caught up v2→v3 with 1 change(s)', bytes: 321, version: 3 }],
+      log: [CAUGHT_UP_TO_V3],
       reload: { kind: 'digest_mismatch', why: 'caught up to v3 but digest differs' },
     });
   });
@@ -296,28 +303,11 @@ describe('the reconnect check for one type (docs/SYNC.md, reconnect check)', () 
     expect(calls).toEqual([]);
   });
 
-  it('new epoch, digest differs, server version higher: caught up with epoch=<new>, accepted on the status digest', async () => {
-    const after = copyOf([tag('t1', 3, 'A'), tag('t2', 2)], 3, E2);
-    const { reads: r, calls } = reads(changesOf(E2, 3, [event(3, tag('t1', 0, 'A'), E2)]));
-    const plan = await verify(r, target(E2, 3, after.digest));
-    expect(calls).toEqual([['tag', 2, E2]]);
-    expect(readable(plan)).toEqual({
-      ...nothingToDo(),
-      commit: after,
-      failIfRefused: true,
-      logStored: [
-        { kind: 'gap_caught_up', message: 'caught up v2→v3 with 1 change(s)', bytes: 321, version: 3 },
-      ],
-      highlight: ['t1'],
-      releaseHeld: true,
-    });
-  });
-
   it('new epoch, digest differs, server version higher, digest still differs after: a reload', async () => {
     const { reads: r } = reads(changesOf(E2, 3, [event(3, tag('t1', 0, 'A'), E2)]));
     expect(readable(await verify(r, target(E2, 3, 'ffffffffffffffff')))).toMatchObject({
       commit: null,
-      log: [{ kind: 'gap_caught_up', message: 'caught up v2→v3 with 1 change(s)', bytes: 321, version: 3 }],
+      log: [CAUGHT_UP_TO_V3],
       reload: { kind: 'digest_mismatch', why: 'caught up to v3 but digest differs' },
     });
   });
