@@ -5,7 +5,7 @@
  */
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyRequest } from 'fastify';
-import type { ApiErrorBody, ErrorCode } from '../src/shared/protocol';
+import { API_PREFIX, type ApiErrorBody, type ErrorCode } from '../src/shared/protocol';
 import { RESOURCE_NAMES, RESOURCES } from '../src/shared/resources';
 import { ApiError } from './errors';
 
@@ -82,7 +82,7 @@ export function notFound(request: FastifyRequest): ApiError {
   const known = RESOURCE_NAMES.some(
     (r) => path === RESOURCES[r].collection || path.startsWith(`${RESOURCES[r].collection}/`),
   );
-  if (known || !path.startsWith('/api/'))
+  if (known || !path.startsWith(API_PREFIX))
     return new ApiError('not_found', `no route ${request.method} ${path}`);
   return new ApiError('unknown_resource', `no resource at ${path}`, { path });
 }

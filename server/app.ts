@@ -7,7 +7,7 @@ import cookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { answerClientError, errorBody, notFound, toApiError } from './answers';
-import { type LockoutStore, MemoryLockoutStore } from './auth/lockout';
+import { MemoryLockoutStore } from './auth/lockout';
 import { type AppConfig, DEFAULT_CONFIG } from './config';
 import { ConnectionGuard } from './connections';
 import type { AppContext } from './context';
@@ -25,7 +25,7 @@ import { registerSyncRoutes } from './routes/sync';
 import { registerSecurityHeaders } from './security';
 import { SseHub } from './sse/hub';
 import { hasBuiltApp, registerStatic } from './static';
-import type { Storage } from './storage/types';
+import type { DrillHooks, LockoutStore, Storage } from './storage/types';
 import type { TlsMaterial } from './tls/prepare';
 
 export interface BuildAppOptions {
@@ -42,6 +42,8 @@ export interface BuildAppOptions {
   tls?: TlsMaterial | null;
   /** The process's logger (log.ts); default JSON lines at `config.logLevel`. */
   logger?: Logger;
+  /** What drill mode may do to the storage (openStorage gives them); needed with `config.drills`. */
+  drillHooks?: DrillHooks;
 }
 
 /** How often expired sessions, old idempotency answers and spent lockout records are dropped. */
@@ -118,7 +120,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     ports: () => ({ httpPort: portOf(app.server), httpsPort: portOf(secure) }),
     connections,
   };
-  const drills = config.drills ? new DrillMode(ctx) : null;
+  const hooks = options.drillHooks;
+  if (config.drills && !hooks) throw new Error("drill mode needs the storage's drillHooks (openStorage)");
+  const drills = config.drills && hooks ? new DrillMode({ storage, hooks, hub, config }) : null;
   ctx.drills = drills;
   const unsubscribe = storage.onCommit((changes) => hub.publish(changes));
 

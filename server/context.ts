@@ -1,10 +1,9 @@
 /** What every route module gets from buildApp: storage, the epoch, settings, the hub. */
-import type { LockoutStore } from './auth/lockout';
 import type { AppConfig } from './config';
 import type { ConnectionGuard } from './connections';
 import type { DrillMode } from './drills/mode';
 import type { SseHub } from './sse/hub';
-import type { Storage } from './storage/types';
+import type { LockoutStore, Storage } from './storage/types';
 import type { TlsMaterial } from './tls/prepare';
 
 export interface AppContext {

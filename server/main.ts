@@ -38,7 +38,10 @@ async function main(): Promise<void> {
   // Before the database: a broken key must stop the start before anything is seeded.
   const tls = await prepareTls(config.tls, config.dataDir);
   if (tls) log.info({ tls: tls.summary }, 'HTTPS ready');
-  const { storage, epoch, location, epochRotated, onHistoryBreak } = await openStorage(config, log);
+  const { storage, drillHooks, epoch, location, epochRotated, onHistoryBreak } = await openStorage(
+    config,
+    log,
+  );
   if (epochRotated) log.warn({ epoch }, `new deployment epoch: ${epochRotated}`);
   // Instances starting together on a new database: exactly one seeds it.
   await storage.exclusive('seed', async () => {
@@ -47,7 +50,7 @@ async function main(): Promise<void> {
     process.stdout.write(publishStaffSheet(formatStaffSheet(staff), config.dataDir, interactive));
   });
 
-  const app = await buildApp({ storage, epoch, config, tls, logger: log });
+  const app = await buildApp({ storage, epoch, config, tls, logger: log, drillHooks });
   let ports: { port: number; httpsPort: number | null };
   try {
     ports = await listen(app, { host: config.host, port: config.port, httpsPort: config.httpsPort });

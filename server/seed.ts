@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { PERMISSIONS, type Permission, RESOURCES, type ResourceName } from '../src/shared/resources';
 import { hashPin, randomPin } from './auth/pin';
 import { ATTRIBUTES, FLOOR, MENU, type Printer, STAFF, TAGS } from './seed-data';
-import type { CreateRequest, Storage } from './storage/types';
+import type { CreateRequest, ItemStorage } from './storage/types';
 
 export interface SeededEmployee {
   id: string;
@@ -29,7 +29,7 @@ const ROLES: Record<string, Permission[]> = {
 };
 
 /** Seeds the demo restaurant; returns the staff with their PINs (shown once, never stored). */
-export async function seedDemo(storage: Storage, options: SeedOptions): Promise<SeededEmployee[]> {
+export async function seedDemo(storage: ItemStorage, options: SeedOptions): Promise<SeededEmployee[]> {
   const writes: CreateRequest[] = [];
   /** Queues one validated create and returns the new id. */
   const add = (resource: ResourceName, fields: Record<string, unknown>, pinHash?: string): string => {

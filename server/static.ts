@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
+import { API_PREFIX } from '../src/shared/protocol';
 
 /** Files a browser must revalidate on every load. */
 const NO_CACHE = /(^|\/)(index\.html|sw\.js|manifest\.webmanifest|registerSW\.js)$/;
@@ -22,7 +23,7 @@ export async function registerStatic(app: FastifyInstance, distDir: string): Pro
     root: distDir,
     index: ['index.html'],
     // The API owns its own caching: static files never shadow /api.
-    allowedPath: (pathName) => !pathName.startsWith('/api/') && !pathName.endsWith('.map'),
+    allowedPath: (pathName) => !pathName.startsWith(API_PREFIX) && !pathName.endsWith('.map'),
     setHeaders: (reply, filePath) => {
       if (NO_CACHE.test(filePath.replaceAll('\\', '/'))) reply.header('Cache-Control', 'no-cache');
     },

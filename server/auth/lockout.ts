@@ -6,24 +6,14 @@
  * Where the count lives is a `LockoutStore`:
  * - `MemoryLockoutStore` (SQLite, one process): a map in this process, as fast as before.
  *   A restart forgets it, which only helps someone who can already restart the server.
- * - `PostgresLockoutStore` (./lockout-postgres.ts): one row per IP in the shared database,
+ * - `PostgresLockoutStore` (storage/postgres-lockout.ts): one row per IP in the shared database,
  *   so every instance of a deployment sees the same count and the same lock; N instances
  *   behind a load balancer do not give an attacker N × maxFailures tries.
  * The app takes the storage's own store when it offers one (`Storage.lockoutStore`), else
  * the memory one (server/app.ts).
  */
 import type { LockoutConfig } from '../config';
-
-export interface LockoutStore {
-  /** Milliseconds until this IP may try again; 0 when it may now. */
-  retryAfterMs(ip: string): Promise<number>;
-  /** Counts a wrong PIN; returns the lock time when this failure triggered one, else 0. */
-  fail(ip: string): Promise<number>;
-  /** A correct PIN clears the IP's record. */
-  succeed(ip: string): Promise<void>;
-  /** Forgets IPs with nothing left to remember (the app's periodic cleanup). */
-  sweep(): Promise<void>;
-}
+import type { LockoutStore } from '../storage/types';
 
 interface Entry {
   failures: number[];

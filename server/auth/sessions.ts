@@ -7,9 +7,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SESSION_COOKIE } from '../../src/shared/protocol';
 import { type Permission, type ResourceName, writePermission } from '../../src/shared/resources';
-import type { AppContext } from '../context';
+import type { AppConfig } from '../config';
 import { ApiError } from '../errors';
-import type { ActiveSession } from '../storage/types';
+import type { ActiveSession, AuthStorage } from '../storage/types';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -62,8 +62,14 @@ export function clearSessionCookie(reply: FastifyReply): void {
   });
 }
 
+/** What checking a session needs: the sessions, and how long one lasts. */
+export interface SessionCheck {
+  storage: Pick<AuthStorage, 'findSession'>;
+  config: Pick<AppConfig, 'sessionTtlMs'>;
+}
+
 /** An onRequest hook: 401 unless a live session comes with the request. */
-export function requireSession(ctx: AppContext) {
+export function requireSession(ctx: SessionCheck) {
   return async (request: FastifyRequest): Promise<void> => {
     const token = tokenFromRequest(request);
     const session = token
@@ -76,7 +82,7 @@ export function requireSession(ctx: AppContext) {
 }
 
 /** An onRequest hook for writes: the session's role must grant `<resource>.write`. */
-export function requireWrite(ctx: AppContext, resource: ResourceName) {
+export function requireWrite(ctx: SessionCheck, resource: ResourceName) {
   const signedIn = requireSession(ctx);
   const permission: Permission = writePermission(resource);
   return async (request: FastifyRequest): Promise<void> => {

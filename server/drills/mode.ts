@@ -19,12 +19,14 @@ import type { AppConfig } from '../config';
 import { ApiError } from '../errors';
 import { seedDemo } from '../seed';
 import type { SseHub } from '../sse/hub';
-import type { Storage } from '../storage/types';
+import type { DrillHooks, ItemStorage } from '../storage/types';
 import { FaultTable, streamMatches } from './faults';
 import { ACTION_MESSAGES } from './notices';
 
 export interface DrillDeps {
-  storage: Storage;
+  storage: ItemStorage;
+  /** The wipe, and whether the epoch is this process's to change. */
+  hooks: DrillHooks;
   hub: SseHub;
   config: AppConfig;
 }
@@ -96,14 +98,14 @@ export class DrillMode {
   async wipe(): Promise<WipeResponse> {
     this.refuseSharedEpoch('wipe', 'recreate the database and restart the instances');
     if (this.wipeRunning) throw new ApiError('unavailable', 'drill wipe in progress');
-    const { storage, hub, config } = this.deps;
+    const { storage, hooks, hub, config } = this.deps;
     const epoch = randomUUID();
     const notice = this.notice('wipe');
     this.wipeRunning = true;
     hub.pause();
     try {
       try {
-        await storage.wipe();
+        await hooks.wipe();
       } catch (err) {
         hub.resume(); // nothing changed
         throw err;
@@ -128,7 +130,7 @@ export class DrillMode {
 
   /** PostgreSQL's epoch is the deployment's, shared by every instance: not this process's to change. */
   private refuseSharedEpoch(action: string, instead: string): void {
-    if (this.deps.storage.sharesEpoch)
+    if (this.deps.hooks.sharesEpoch)
       throw new ApiError(
         'drill_unsupported',
         `drill ${action} works on SQLite only: on PostgreSQL the epoch is the deployment's, shared by every instance; ${instead}`,

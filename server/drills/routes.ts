@@ -9,6 +9,7 @@ import { z } from 'zod';
 import {
   type CutResponse,
   cutRequestSchema,
+  DRILL_ROUTES,
   type DrillState,
   type Fault,
   faultRequestSchema,
@@ -49,9 +50,9 @@ function requireManager(ctx: AppContext) {
 export function registerDrillRoutes(app: FastifyInstance, ctx: AppContext, drills: DrillMode): void {
   const manager = { onRequest: requireManager(ctx) };
 
-  app.get('/api/drills', manager, async (): Promise<DrillState> => drills.state());
+  app.get(DRILL_ROUTES.state, manager, async (): Promise<DrillState> => drills.state());
 
-  app.post('/api/drills/faults', manager, async (request, reply) => {
+  app.post(DRILL_ROUTES.faults, manager, async (request, reply) => {
     const fault = parseBody(faultRequestSchema, request.body);
     const misplaced = misplacedOption(fault);
     if (misplaced) throw fieldError(misplaced, `a ${fault.kind} fault takes no ${misplaced}`);
@@ -60,13 +61,13 @@ export function registerDrillRoutes(app: FastifyInstance, ctx: AppContext, drill
     return reply.code(201).send(armed);
   });
 
-  app.delete('/api/drills/faults', manager, async (request) => {
+  app.delete(DRILL_ROUTES.faults, manager, async (request) => {
     const cleared = drills.faults.clearAll();
     request.log.warn({ cleared }, 'drill: faults cleared');
     return { cleared };
   });
 
-  app.delete<{ Params: { id: string } }>('/api/drills/faults/:id', manager, async (request) => {
+  app.delete<{ Params: { id: string } }>(DRILL_ROUTES.fault, manager, async (request) => {
     const { id } = request.params;
     const fault = drills.faults.clear(id);
     if (!fault) throw new ApiError('not_found', `no armed fault "${id}"`, { id });
@@ -74,21 +75,21 @@ export function registerDrillRoutes(app: FastifyInstance, ctx: AppContext, drill
     return fault;
   });
 
-  app.post('/api/drills/cut', manager, async (request): Promise<CutResponse> => {
+  app.post(DRILL_ROUTES.cut, manager, async (request): Promise<CutResponse> => {
     const { client } = parseBody(cutRequestSchema, request.body);
     const answer = drills.cut(client);
     request.log.warn({ client, ...answer }, 'drill: streams cut');
     return answer;
   });
 
-  app.post('/api/drills/rotate-epoch', manager, async (request): Promise<RotateEpochResponse> => {
+  app.post(DRILL_ROUTES.rotateEpoch, manager, async (request): Promise<RotateEpochResponse> => {
     parseBody(emptySchema, request.body);
     const answer = drills.rotateEpoch();
     request.log.warn(answer, 'drill: epoch rotated');
     return answer;
   });
 
-  app.post('/api/drills/wipe', manager, async (request): Promise<WipeResponse> => {
+  app.post(DRILL_ROUTES.wipe, manager, async (request): Promise<WipeResponse> => {
     parseBody(emptySchema, request.body);
     const answer = await drills.wipe();
     // The PINs are in the answer only; the log gets the epoch.

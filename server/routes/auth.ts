@@ -6,7 +6,7 @@
  * allow unlimited tries.
  */
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import type { LoginResponse } from '../../src/shared/protocol';
+import { type LoginResponse, ROUTES } from '../../src/shared/protocol';
 import { type Item, pinSchema } from '../../src/shared/resources';
 import { findPinOwner } from '../auth/pin';
 import { clearSessionCookie, newToken, requireSession, setSessionCookie, tokenHash } from '../auth/sessions';
@@ -17,7 +17,7 @@ import { objectBody } from './input';
 export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext): void {
   const { storage, config, lockout } = ctx;
 
-  app.post('/api/auth/login', async (request, reply): Promise<LoginResponse> => {
+  app.post(ROUTES.login, async (request, reply): Promise<LoginResponse> => {
     const now = Date.now();
     const wait = await failClosed(request.log, () => lockout.retryAfterMs(request.ip));
     if (wait > 0) throw tooManyAttempts(wait);
@@ -58,7 +58,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext): void 
     };
   });
 
-  app.post('/api/auth/logout', { onRequest: requireSession(ctx) }, async (request, reply) => {
+  app.post(ROUTES.logout, { onRequest: requireSession(ctx) }, async (request, reply) => {
     await storage.deleteSession(tokenHash(request.sessionToken!));
     clearSessionCookie(reply);
     return { ok: true };
@@ -66,7 +66,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext): void 
 
   /** The signed-in employee, for a page that reloads with only its HttpOnly cookie. */
   app.get(
-    '/api/auth/me',
+    ROUTES.me,
     { onRequest: requireSession(ctx) },
     async (request): Promise<Omit<LoginResponse, 'token'>> => {
       const { employee, permissions, expiresAt } = request.session!;

@@ -5,8 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Snapshot } from '../../src/shared/protocol';
-import { HEADERS } from '../../src/shared/protocol';
+import { HEADERS, type Snapshot } from '../../src/shared/protocol';
 import { pinSchema, RESOURCE_NAMES, RESOURCES, type ResourceName } from '../../src/shared/resources';
 import { findPinOwner, hashPin } from '../auth/pin';
 import { requireSession, requireWrite } from '../auth/sessions';
@@ -93,7 +92,7 @@ export function registerResourceRoutes(app: FastifyInstance, ctx: AppContext): v
   }
 
   function send(reply: FastifyReply, result: WriteResult) {
-    if (!result.change) reply.header('Idempotent-Replayed', 'true');
+    if (!result.change) reply.header(HEADERS.idempotentReplayed, 'true');
     return reply.code(result.status).send(result.body);
   }
 

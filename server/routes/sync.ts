@@ -8,8 +8,10 @@ import {
   HEADERS,
   type HelloEvent,
   parseEventId,
+  QUERY,
   type ResetEvent,
   type ResetReason,
+  ROUTES,
   SSE_EVENTS,
   type SyncStatus,
 } from '../../src/shared/protocol';
@@ -33,7 +35,7 @@ function queryParam(query: Record<string, unknown>, name: string): string | unde
 /** Where a reconnecting stream left off: Last-Event-ID header, else `lastEventId` query. */
 function resumePoint(request: FastifyRequest<ChangesQuery>) {
   const header = request.headers[HEADERS.lastEventId];
-  const fromQuery = queryParam(request.query, 'lastEventId');
+  const fromQuery = queryParam(request.query, QUERY.lastEventId);
   const raw = typeof header === 'string' && header !== '' ? header : fromQuery;
   if (raw === undefined || raw === '') return null;
   const parsed = parseEventId(raw);
@@ -48,22 +50,24 @@ export function registerSyncRoutes(app: FastifyInstance, ctx: AppContext): void 
   const { storage, hub, drills } = ctx;
   const signedIn = { onRequest: requireSession(ctx) };
 
-  app.get('/api/sync/status', async (): Promise<SyncStatus> => {
+  app.get(ROUTES.syncStatus, async (): Promise<SyncStatus> => {
     const states = await storage.status();
     return { epoch: ctx.epoch, ...states };
   });
 
-  app.get<ChangesQuery>('/api/sync/changes', signedIn, async (request): Promise<ChangesResponse> => {
-    const resource = queryParam(request.query, 'resource');
+  app.get<ChangesQuery>(ROUTES.syncChanges, signedIn, async (request): Promise<ChangesResponse> => {
+    const resource = queryParam(request.query, QUERY.resource);
     if (resource === undefined)
-      throw new ApiError('invalid_query', 'resource is required', { param: 'resource' });
+      throw new ApiError('invalid_query', `${QUERY.resource} is required`, { param: QUERY.resource });
     if (!isResourceName(resource))
       throw new ApiError('unknown_resource', `no resource type "${resource}"`, { resource });
-    const sinceText = queryParam(request.query, 'since');
+    const sinceText = queryParam(request.query, QUERY.since);
     if (sinceText === undefined || !/^\d{1,15}$/.test(sinceText))
-      throw new ApiError('invalid_query', 'since must be a non-negative integer', { param: 'since' });
+      throw new ApiError('invalid_query', `${QUERY.since} must be a non-negative integer`, {
+        param: QUERY.since,
+      });
     const since = Number(sinceText);
-    const clientEpoch = queryParam(request.query, 'epoch');
+    const clientEpoch = queryParam(request.query, QUERY.epoch);
     const epoch = ctx.epoch;
     if (clientEpoch !== undefined && clientEpoch !== epoch)
       throw new ApiError('epoch_mismatch', 'versions from another epoch are not comparable; re-verify', {
@@ -95,7 +99,7 @@ export function registerSyncRoutes(app: FastifyInstance, ctx: AppContext): void 
   });
 
   app.get<ChangesQuery>(
-    '/api/sync/events',
+    ROUTES.syncEvents,
     { ...signedIn, exposeHeadRoute: false },
     async (request, reply: FastifyReply) => {
       const resume = resumePoint(request);

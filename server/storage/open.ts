@@ -11,7 +11,7 @@ import type { ServerConfig } from '../config';
 import { PostgresStorage } from './postgres';
 import { describeDatabase, type StorageLog } from './postgres-pool';
 import { databasePath, SqliteStorage } from './sqlite';
-import type { Storage } from './types';
+import type { DrillHooks, Storage } from './types';
 
 export type StorageSettings = Pick<
   ServerConfig,
@@ -20,6 +20,8 @@ export type StorageSettings = Pick<
 
 export interface OpenedStorage {
   storage: Storage;
+  /** The same storage as drill mode sees it (server/drills): wipe, and whether the epoch is shared. */
+  drillHooks: DrillHooks;
   /** The epoch this process serves. */
   epoch: string;
   /** Where the data lives, for the start-up banner. */
@@ -41,6 +43,7 @@ export async function openStorage(settings: StorageSettings, log?: StorageLog): 
     });
     return {
       storage,
+      drillHooks: storage,
       epoch: storage.epoch,
       location: `PostgreSQL ${describeDatabase(settings.databaseUrl)}`,
       epochRotated: storage.deployment.rotated,
@@ -50,6 +53,7 @@ export async function openStorage(settings: StorageSettings, log?: StorageLog): 
   const storage = SqliteStorage.open(settings.dataDir, { logRetention: settings.logRetention });
   return {
     storage,
+    drillHooks: storage,
     epoch: randomUUID(),
     location: `SQLite ${databasePath(settings.dataDir)}`,
     epochRotated: null,

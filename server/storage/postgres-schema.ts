@@ -103,7 +103,7 @@ const MIGRATIONS: Migration[] = [
     `,
   },
   {
-    // The wrong-PIN lockout, shared by every instance (server/auth/lockout-postgres.ts).
+    // The wrong-PIN lockout, shared by every instance (postgres-lockout.ts).
     // Times are the database clock in ms; failures are those still in the window.
     name: 'shared sign-in lockout',
     sql: `
@@ -117,9 +117,6 @@ const MIGRATIONS: Migration[] = [
     `,
   },
 ];
-
-/** The schema revision this code expects. */
-export const SCHEMA_VERSION = MIGRATIONS.length;
 
 export interface DeploymentEpoch {
   epoch: string;

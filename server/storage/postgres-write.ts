@@ -12,29 +12,19 @@
  *    until COMMIT, so seqs become visible in seq order — readers of the log never see
  *    seq n+1 before seq n. It is held only for the final INSERT and the COMMIT.
  *
- * Any ApiError rolls the whole transaction back: nothing half-applies, no version is raised.
+ * What the write does is decided by write-plan.ts; this file takes the locks, reads the
+ * rows and writes the plan. Any ApiError rolls the whole transaction back: nothing
+ * half-applies, no version is raised.
  */
 import type pg from 'pg';
-import { updateDigest } from '../../src/shared/digest';
-import type { ReferencedBy, SyncAction } from '../../src/shared/protocol';
-import type { Item, ResourceName } from '../../src/shared/resources';
-import { ApiError } from '../errors';
-import { keyReused, nextFields, referencesOf, toItem } from './items';
+import type { ReferencedBy } from '../../src/shared/protocol';
+import type { ResourceName } from '../../src/shared/resources';
+import { type Reference, toItem } from './items';
 import { firstRow, rows } from './postgres-pool';
 import { LOCKS } from './postgres-schema';
-import type { Change, Fields, IdempotencyRequest, WriteRequest, WriteResult } from './types';
-
-interface StateRow {
-  version: number;
-  digest: string;
-  count: number;
-}
-
-interface AnswerRow {
-  fingerprint: string;
-  status: number;
-  body: string;
-}
+import type { IdempotencyRequest, WriteRequest, WriteResult } from './types';
+import type { AnswerRow, TypeState, WritePlan } from './write-plan';
+import { answerOf, planWrite, refuseDangling, refuseReferenced } from './write-plan';
 
 /** Serializes every use of one Idempotency-Key across instances until COMMIT. */
 export async function lockKey(db: pg.PoolClient, actor: string, idempotency: IdempotencyRequest) {
@@ -55,14 +45,11 @@ export async function storedAnswer(
     'SELECT fingerprint, status, body FROM idempotency WHERE key = $1 AND employee_id = $2',
     [idempotency.key, actor],
   );
-  if (!stored) return null;
-  if (stored.fingerprint !== idempotency.fingerprint) throw keyReused();
-  return { status: stored.status, body: JSON.parse(stored.body) as unknown };
+  return answerOf(stored, idempotency);
 }
 
 /** Refuses references to missing items (or to the item itself), share-locking the rest. */
-async function checkReferences(db: pg.PoolClient, resource: ResourceName, id: string, fields: Fields) {
-  const refs = referencesOf(resource, fields);
+async function checkReferences(db: pg.PoolClient, resource: ResourceName, id: string, refs: Reference[]) {
   if (refs.length === 0) return;
   const found = await rows<{ resource: string; id: string }>(
     db,
@@ -72,16 +59,7 @@ async function checkReferences(db: pg.PoolClient, resource: ResourceName, id: st
     [refs.map((r) => r.target), refs.map((r) => r.id)],
   );
   const existing = new Set(found.map((r) => `${r.resource}\n${r.id}`));
-  const dangling = refs.filter(
-    (ref) => (ref.target === resource && ref.id === id) || !existing.has(`${ref.target}\n${ref.id}`),
-  );
-  if (dangling.length === 0) return;
-  const first = dangling[0]!;
-  throw new ApiError(
-    'invalid_reference',
-    `${first.field}: no ${first.target} with id "${first.id}"`,
-    dangling.map((d) => ({ field: d.field, resource: d.target, id: d.id })),
-  );
+  refuseDangling(resource, id, refs, (ref) => existing.has(`${ref.target}\n${ref.id}`));
 }
 
 /** Refuses to delete an item others still point at. */
@@ -92,21 +70,20 @@ async function checkUnreferenced(db: pg.PoolClient, resource: ResourceName, id: 
      AND NOT (resource = $1 AND id = $2) ORDER BY resource, id, field`,
     [resource, id],
   );
-  if (by.length > 0)
-    throw new ApiError('referenced', `${resource} "${id}" is still referenced by ${by.length} item(s)`, by);
+  refuseReferenced(resource, id, by);
 }
 
 /** Stores the item (or removes it) with its references and, for employees, PIN and sessions. */
-async function saveItem(db: pg.PoolClient, req: WriteRequest, version: number, fields: Fields | null) {
+async function saveItem(db: pg.PoolClient, req: WriteRequest, plan: WritePlan) {
   const { resource, id } = req;
   await db.query('DELETE FROM refs WHERE resource = $1 AND id = $2', [resource, id]);
-  if (fields) {
+  if (plan.fields) {
     await db.query(
       `INSERT INTO items (resource, id, version, data) VALUES ($1, $2, $3, $4)
        ON CONFLICT (resource, id) DO UPDATE SET version = excluded.version, data = excluded.data`,
-      [resource, id, version, JSON.stringify(fields)],
+      [resource, id, plan.state.version, JSON.stringify(plan.fields)],
     );
-    const refs = referencesOf(resource, fields);
+    const { refs } = plan;
     if (refs.length > 0)
       await db.query(
         `INSERT INTO refs (resource, id, field, target_resource, target_id)
@@ -115,22 +92,21 @@ async function saveItem(db: pg.PoolClient, req: WriteRequest, version: number, f
       );
   } else await db.query('DELETE FROM items WHERE resource = $1 AND id = $2', [resource, id]);
 
-  if (resource !== 'employee') return;
-  if (req.action === 'delete') {
+  if (plan.forgetCredentials) {
     await db.query('DELETE FROM employee_pins WHERE employee_id = $1', [id]);
     await db.query('DELETE FROM sessions WHERE employee_id = $1', [id]);
-  } else if (req.pinHash)
+  }
+  if (plan.pinHash)
     await db.query(
       `INSERT INTO employee_pins (employee_id, hash) VALUES ($1, $2)
        ON CONFLICT (employee_id) DO UPDATE SET hash = excluded.hash`,
-      [id, req.pinHash],
+      [id, plan.pinHash],
     );
 }
 
-/** Drops changes of the type older than the retention; returns the highest seq dropped. */
-async function pruneLog(db: pg.PoolClient, resource: ResourceName, version: number, retention: number) {
-  const cutoff = version - retention;
-  if (cutoff <= 0) return 0;
+/** Drops the type's changes up to `cutoff`; returns the highest seq dropped (0: none). */
+async function pruneLog(db: pg.PoolClient, resource: ResourceName, cutoff: number | null) {
+  if (cutoff === null) return 0;
   const row = await firstRow<{ seq: number | null }>(
     db,
     `WITH gone AS (DELETE FROM changes WHERE resource = $1 AND version <= $2 RETURNING seq)
@@ -151,7 +127,7 @@ export async function applyWrite(
 ): Promise<WriteResult> {
   const { resource, id } = req;
   if (req.idempotency) await lockKey(db, req.actor, req.idempotency);
-  const state = await firstRow<StateRow>(
+  const state = await firstRow<TypeState>(
     db,
     'SELECT version, digest, count FROM resource_state WHERE resource = $1 FOR UPDATE',
     [resource],
@@ -169,16 +145,13 @@ export async function applyWrite(
     [resource, id],
   );
   const current = row ? toItem(id, row.version, row.data) : null;
-  const fields = nextFields(req, current);
-  if (fields) await checkReferences(db, resource, id, fields);
+  const plan = planWrite(req, current, state, retention, now);
+  if (plan.fields) await checkReferences(db, resource, id, plan.refs);
   else await checkUnreferenced(db, resource, id);
 
-  const version = state.version + 1;
-  const item = fields ? ({ id, version, ...fields } as Item) : null;
-  const digest = updateDigest(state.digest, current, item);
-  const count = state.count + (req.action === 'create' ? 1 : req.action === 'delete' ? -1 : 0);
-  await saveItem(db, req, version, fields);
-  const prunedSeq = await pruneLog(db, resource, version, retention);
+  await saveItem(db, req, plan);
+  const prunedSeq = await pruneLog(db, resource, plan.pruneThrough);
+  const { version, digest, count } = plan.state;
   await db.query('UPDATE resource_state SET version = $1, digest = $2, count = $3 WHERE resource = $4', [
     version,
     digest,
@@ -186,17 +159,14 @@ export async function applyWrite(
     resource,
   ]);
 
-  const status = req.action === 'create' ? 201 : 200;
-  const body = item ?? { id, version };
-  if (req.idempotency)
+  if (plan.answer)
     await db.query(
       `INSERT INTO idempotency (key, employee_id, fingerprint, status, body, created_at)
        VALUES ($1, $2, $3, $4, $5, $6)`,
-      [req.idempotency.key, req.actor, req.idempotency.fingerprint, status, JSON.stringify(body), now],
+      plan.answer,
     );
 
-  const action: SyncAction =
-    req.action === 'create' ? 'created' : req.action === 'update' ? 'updated' : 'deleted';
+  const { action, data } = plan.change;
   const logged = await firstRow<{ seq: number }>(
     db,
     `WITH next AS (
@@ -205,8 +175,7 @@ export async function applyWrite(
      )
      INSERT INTO changes (seq, resource, version, action, item_id, data)
      SELECT last_seq, $1, $2, $3, $4, $5 FROM next RETURNING seq`,
-    [resource, version, action, id, item ? JSON.stringify(item) : null, prunedSeq],
+    [resource, version, action, id, data ? JSON.stringify(data) : null, prunedSeq],
   );
-  const change: Change = { seq: logged!.seq, resource, version, action, id, data: item };
-  return { status, body, change };
+  return { status: plan.status, body: plan.body, change: { seq: logged!.seq, ...plan.change } };
 }

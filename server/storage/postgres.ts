@@ -7,13 +7,12 @@
  */
 import type pg from 'pg';
 import { type Item, RESOURCE_NAMES, type ResourceName } from '../../src/shared/resources';
-import type { LockoutStore } from '../auth/lockout';
-import { PostgresLockoutStore } from '../auth/lockout-postgres';
 import type { LockoutConfig } from '../config';
 import { ApiError } from '../errors';
-import { type ChangeRow, toChange, toItem } from './items';
+import { type ChangeRow, type StateRow, toChange, toItem } from './items';
 import * as auth from './postgres-auth';
 import { CHANGE_COLUMNS, ChangeFeed } from './postgres-feed';
+import { PostgresLockoutStore } from './postgres-lockout';
 import {
   checkReachable,
   createPool,
@@ -25,28 +24,7 @@ import {
 } from './postgres-pool';
 import { CHANGES_CHANNEL, type DeploymentEpoch, LOCKS, prepareDatabase } from './postgres-schema';
 import { applyWrite, lockKey, storedAnswer } from './postgres-write';
-import type {
-  ActiveSession,
-  Change,
-  ChangesPage,
-  IdempotencyRequest,
-  PinRecord,
-  ResourceStates,
-  SessionRecord,
-  Storage,
-  StoredAnswer,
-  StreamStart,
-  WriteRequest,
-  WriteResult,
-} from './types';
-
-interface StateRow {
-  resource: ResourceName;
-  version: number;
-  digest: string;
-  count: number;
-  pruned_through: number;
-}
+import type * as T from './types';
 
 const READ_SNAPSHOT = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
 
@@ -62,7 +40,7 @@ export interface PostgresOptions {
   log?: StorageLog;
 }
 
-export class PostgresStorage implements Storage {
+export class PostgresStorage implements T.Storage, T.DrillHooks {
   /** Opens the pool, checks the database answers, migrates, and starts the change feed. */
   static async open(options: PostgresOptions): Promise<PostgresStorage> {
     const log = options.log ?? SILENT_LOG;
@@ -105,11 +83,11 @@ export class PostgresStorage implements Storage {
     return this.deployment.epoch;
   }
 
-  private async readStates(db: pg.Pool | pg.PoolClient): Promise<ResourceStates> {
+  private async readStates(db: pg.Pool | pg.PoolClient): Promise<T.ResourceStates> {
     const found = new Map(
       (await rows<StateRow>(db, 'SELECT * FROM resource_state')).map((row) => [row.resource, row]),
     );
-    const out = { versions: {}, digests: {}, counts: {} } as ResourceStates;
+    const out = { versions: {}, digests: {}, counts: {} } as T.ResourceStates;
     for (const r of RESOURCE_NAMES) {
       const row = found.get(r)!;
       out.versions[r] = row.version;
@@ -119,7 +97,7 @@ export class PostgresStorage implements Storage {
     return out;
   }
 
-  async status(): Promise<ResourceStates> {
+  async status(): Promise<T.ResourceStates> {
     return this.readStates(this.pool);
   }
 
@@ -150,12 +128,12 @@ export class PostgresStorage implements Storage {
     return row ? toItem(id, row.version, row.data) : null;
   }
 
-  async write(request: WriteRequest): Promise<WriteResult> {
+  async write(request: T.WriteRequest): Promise<T.WriteResult> {
     const [result] = await this.writeBatch([request]);
     return result!;
   }
 
-  async writeBatch(requests: WriteRequest[]): Promise<WriteResult[]> {
+  async writeBatch(requests: T.WriteRequest[]): Promise<T.WriteResult[]> {
     const now = Date.now();
     const results = await inTransaction(this.pool, 'BEGIN', async (db) => {
       // A batch takes its key and type locks up front, in one order, like a single write.
@@ -168,7 +146,7 @@ export class PostgresStorage implements Storage {
           'SELECT 1 FROM resource_state WHERE resource = ANY($1::text[]) ORDER BY resource FOR UPDATE',
           [[...new Set(requests.map((r) => r.resource))]],
         );
-      const out: WriteResult[] = [];
+      const out: T.WriteResult[] = [];
       for (const request of requests) out.push(await applyWrite(db, request, this.retention, now));
       const last = out.reduce((seq, r) => Math.max(seq, r.change?.seq ?? 0), 0);
       // Delivered to every LISTEN connection on COMMIT, never for a rolled-back write.
@@ -180,11 +158,11 @@ export class PostgresStorage implements Storage {
     return results;
   }
 
-  async findAnswer(actor: string, idempotency: IdempotencyRequest): Promise<StoredAnswer | null> {
+  async findAnswer(actor: string, idempotency: T.IdempotencyRequest): Promise<T.StoredAnswer | null> {
     return storedAnswer(this.pool, actor, idempotency);
   }
 
-  async changes(resource: ResourceName, since: number): Promise<ChangesPage> {
+  async changes(resource: ResourceName, since: number): Promise<T.ChangesPage> {
     return inTransaction(this.pool, READ_SNAPSHOT, async (db) => {
       const state = await firstRow<StateRow>(db, 'SELECT * FROM resource_state WHERE resource = $1', [
         resource,
@@ -201,7 +179,7 @@ export class PostgresStorage implements Storage {
     });
   }
 
-  async streamStart(afterSeq: number | null): Promise<StreamStart> {
+  async streamStart(afterSeq: number | null): Promise<T.StreamStart> {
     return inTransaction(this.pool, READ_SNAPSHOT, async (db) => {
       const { versions, digests } = await this.readStates(db);
       const log = await firstRow<{ last_seq: number; pruned_seq: number }>(
@@ -222,7 +200,7 @@ export class PostgresStorage implements Storage {
   }
 
   /** Listeners hear every instance's commits, in seq order, shortly after they commit. */
-  onCommit(listener: (changes: Change[]) => void): () => void {
+  onCommit(listener: (changes: T.Change[]) => void): () => void {
     return this.feed.onChanges(listener);
   }
 
@@ -259,15 +237,15 @@ export class PostgresStorage implements Storage {
     }
   }
 
-  async pinHashes(activeOnly: boolean): Promise<PinRecord[]> {
+  async pinHashes(activeOnly: boolean): Promise<T.PinRecord[]> {
     return auth.pinHashes(this.pool, activeOnly);
   }
 
-  async createSession(session: SessionRecord): Promise<void> {
+  async createSession(session: T.SessionRecord): Promise<void> {
     await auth.createSession(this.pool, session);
   }
 
-  async findSession(tokenHash: string, now: number, ttlMs: number): Promise<ActiveSession | null> {
+  async findSession(tokenHash: string, now: number, ttlMs: number): Promise<T.ActiveSession | null> {
     return auth.findSession(this.pool, tokenHash, now, ttlMs);
   }
 
@@ -280,7 +258,7 @@ export class PostgresStorage implements Storage {
   }
 
   /** The wrong-PIN lockout in the shared database, so every instance counts the same failures. */
-  lockoutStore(config: LockoutConfig): LockoutStore {
+  lockoutStore(config: LockoutConfig): T.LockoutStore {
     return new PostgresLockoutStore(this.pool, config);
   }
 

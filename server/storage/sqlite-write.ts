@@ -2,32 +2,21 @@
  * The write transaction body for SQLite: every create, update and delete of every type
  * goes through `applyWrite`, which runs inside its own SAVEPOINT of an IMMEDIATE
  * transaction (the group commit of `sqlite.ts`; the seed's `writeBatch` runs a whole
- * batch in one transaction instead). Any error thrown here rolls that write back, so
- * nothing half-applies and no version is raised on an error.
+ * batch in one transaction instead). What the write does is decided by write-plan.ts;
+ * this file reads the rows and writes the plan. Any error thrown here rolls that write
+ * back, so nothing half-applies and no version is raised on an error.
  */
 import type Database from 'better-sqlite3';
-import { updateDigest } from '../../src/shared/digest';
-import type { ReferencedBy, SyncAction } from '../../src/shared/protocol';
-import type { Item, ResourceName } from '../../src/shared/resources';
-import { ApiError } from '../errors';
-import { keyReused, nextFields, referencesOf, toItem } from './items';
-import type { Change, Fields, WriteRequest, WriteResult } from './types';
+import type { ReferencedBy } from '../../src/shared/protocol';
+import type { ResourceName } from '../../src/shared/resources';
+import { toItem } from './items';
+import type { WriteRequest, WriteResult } from './types';
+import type { AnswerRow, TypeState } from './write-plan';
+import { answerOf, planWrite, refuseDangling, refuseReferenced } from './write-plan';
 
 interface ItemRow {
   version: number;
   data: string;
-}
-
-interface StateRow {
-  version: number;
-  digest: string;
-  count: number;
-}
-
-interface AnswerRow {
-  fingerprint: string;
-  status: number;
-  body: string;
 }
 
 /** Prepared statements of the write path, compiled once per database. */
@@ -58,7 +47,7 @@ export function writeStatements(db: Database.Database) {
       `SELECT resource, id, field FROM refs WHERE target_resource = ? AND target_id = ?
        AND NOT (resource = ? AND id = ?) ORDER BY resource, id, field`,
     ),
-    state: db.prepare<[string], StateRow>(
+    state: db.prepare<[string], TypeState>(
       'SELECT version, digest, count FROM resource_state WHERE resource = ?',
     ),
     saveState: db.prepare('UPDATE resource_state SET version = ?, digest = ?, count = ? WHERE resource = ?'),
@@ -82,20 +71,6 @@ export function writeStatements(db: Database.Database) {
 
 export type WriteStatements = ReturnType<typeof writeStatements>;
 
-/** Refuses references to missing items (or to the item itself: no self-loops). */
-function checkReferences(s: WriteStatements, resource: ResourceName, id: string, fields: Fields): void {
-  const dangling = referencesOf(resource, fields).filter(
-    (ref) => (ref.target === resource && ref.id === id) || !s.exists.get(ref.target, ref.id),
-  );
-  if (dangling.length === 0) return;
-  const first = dangling[0]!;
-  throw new ApiError(
-    'invalid_reference',
-    `${first.field}: no ${first.target} with id "${first.id}"`,
-    dangling.map((d) => ({ field: d.field, resource: d.target, id: d.id })),
-  );
-}
-
 /** Applies one write; must run inside a transaction (or savepoint) that an error rolls back. */
 export function applyWrite(
   s: WriteStatements,
@@ -105,75 +80,42 @@ export function applyWrite(
 ): WriteResult {
   const { resource, id } = req;
   if (req.idempotency) {
-    const stored = s.answer.get(req.idempotency.key, req.actor);
-    if (stored) {
-      if (stored.fingerprint !== req.idempotency.fingerprint) throw keyReused();
-      return { status: stored.status, body: JSON.parse(stored.body), change: null };
-    }
+    const answer = answerOf(s.answer.get(req.idempotency.key, req.actor), req.idempotency);
+    if (answer) return { ...answer, change: null };
   }
 
   const row = s.item.get(resource, id);
   const current = row ? toItem(id, row.version, row.data) : null;
-  const fields = nextFields(req, current);
+  const plan = planWrite(req, current, s.state.get(resource)!, retention, now);
+  if (plan.fields) refuseDangling(resource, id, plan.refs, (ref) => !!s.exists.get(ref.target, ref.id));
+  else refuseReferenced(resource, id, s.referencedBy.all(resource, id, resource, id));
 
-  if (fields) checkReferences(s, resource, id, fields);
-  else {
-    const by = s.referencedBy.all(resource, id, resource, id);
-    if (by.length > 0)
-      throw new ApiError(
-        'referenced',
-        `${resource} "${id}" is still referenced by ${by.length} item(s)`,
-        by satisfies ReferencedBy[],
-      );
-  }
-
-  const state = s.state.get(resource)!;
-  const version = state.version + 1;
-  const item = fields ? ({ id, version, ...fields } as Item) : null;
-  const digest = updateDigest(state.digest, current, item);
-  const count = state.count + (req.action === 'create' ? 1 : req.action === 'delete' ? -1 : 0);
-
+  const { version, digest, count } = plan.state;
   s.deleteRefs.run(resource, id);
-  if (fields) {
-    s.upsertItem.run(resource, id, version, JSON.stringify(fields));
-    for (const ref of referencesOf(resource, fields))
-      s.insertRef.run(resource, id, ref.field, ref.target, ref.id);
+  if (plan.fields) {
+    s.upsertItem.run(resource, id, version, JSON.stringify(plan.fields));
+    for (const ref of plan.refs) s.insertRef.run(resource, id, ref.field, ref.target, ref.id);
   } else s.deleteItem.run(resource, id);
-
-  if (resource === 'employee') {
-    if (req.action === 'delete') {
-      s.deletePin.run(id);
-      s.deleteSessions.run(id);
-    } else if (req.pinHash) s.savePin.run(id, req.pinHash);
+  if (plan.forgetCredentials) {
+    s.deletePin.run(id);
+    s.deleteSessions.run(id);
   }
+  if (plan.pinHash) s.savePin.run(id, plan.pinHash);
 
-  const action: SyncAction =
-    req.action === 'create' ? 'created' : req.action === 'update' ? 'updated' : 'deleted';
+  const { action, data } = plan.change;
   const seq = Number(
-    s.insertChange.run(resource, version, action, id, item ? JSON.stringify(item) : null).lastInsertRowid,
+    s.insertChange.run(resource, version, action, id, data ? JSON.stringify(data) : null).lastInsertRowid,
   );
   s.saveState.run(version, digest, count, resource);
   s.saveLastSeq.run(seq);
-  pruneLog(s, resource, version, retention);
+  if (plan.pruneThrough !== null) pruneLog(s, resource, plan.pruneThrough);
 
-  const status = req.action === 'create' ? 201 : 200;
-  const body = item ?? { id, version };
-  if (req.idempotency)
-    s.saveAnswer.run(
-      req.idempotency.key,
-      req.actor,
-      req.idempotency.fingerprint,
-      status,
-      JSON.stringify(body),
-      now,
-    );
-  return { status, body, change: { seq, resource, version, action, id, data: item } satisfies Change };
+  if (plan.answer) s.saveAnswer.run(...plan.answer);
+  return { status: plan.status, body: plan.body, change: { seq, ...plan.change } };
 }
 
-/** Keeps the newest `retention` changes of the type; remembers what was dropped. */
-function pruneLog(s: WriteStatements, resource: ResourceName, version: number, retention: number): void {
-  const cutoff = version - retention;
-  if (cutoff <= 0) return;
+/** Drops the type's changes up to `cutoff`; remembers what was dropped. */
+function pruneLog(s: WriteStatements, resource: ResourceName, cutoff: number): void {
   const { seq } = s.prunableSeq.get(resource, cutoff)!;
   if (seq === null) return;
   s.prune.run(resource, cutoff);

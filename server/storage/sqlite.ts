@@ -20,32 +20,12 @@ import Database from 'better-sqlite3';
 import { EMPTY_DIGEST } from '../../src/shared/digest';
 import type { PerResource } from '../../src/shared/protocol';
 import { type Item, RESOURCE_NAMES, type ResourceName } from '../../src/shared/resources';
-import { type ChangeRow, keyReused, toChange, toItem } from './items';
+import { type ChangeRow, type StateRow, toChange, toItem } from './items';
 import { prepareDatabase } from './sqlite-schema';
 import { type Principal, SessionCache } from './sqlite-sessions';
 import { applyWrite, writeStatements } from './sqlite-write';
-import type {
-  ActiveSession,
-  Change,
-  ChangesPage,
-  IdempotencyRequest,
-  PinRecord,
-  ResourceStates,
-  SessionRecord,
-  Storage,
-  StoredAnswer,
-  StreamStart,
-  WriteRequest,
-  WriteResult,
-} from './types';
-
-interface StateRow {
-  resource: string;
-  version: number;
-  digest: string;
-  count: number;
-  pruned_through: number;
-}
+import type * as T from './types';
+import { answerOf } from './write-plan';
 
 /** Extending a session rewrites its row; skip it while the expiry moved less than this. */
 const SESSION_TOUCH_MS = 60_000;
@@ -55,12 +35,12 @@ const MAX_GROUP = 256;
 
 /** A queued write and the caller waiting for it. */
 interface PendingWrite {
-  request: WriteRequest;
-  resolve: (result: WriteResult) => void;
+  request: T.WriteRequest;
+  resolve: (result: T.WriteResult) => void;
   reject: (error: unknown) => void;
 }
 
-type Outcome = { ok: true; result: WriteResult } | { ok: false; error: unknown };
+type Outcome = { ok: true; result: T.WriteResult } | { ok: false; error: unknown };
 
 /** Prepared statements of the read and auth paths. */
 function readStatements(db: Database.Database) {
@@ -77,7 +57,7 @@ function readStatements(db: Database.Database) {
     logState: db.prepare<[], { last_seq: number; pruned_seq: number }>(
       'SELECT last_seq, pruned_seq FROM log_state WHERE id = 1',
     ),
-    pins: db.prepare<[], PinRecord & { data: string }>(
+    pins: db.prepare<[], T.PinRecord & { data: string }>(
       `SELECT p.employee_id AS employeeId, p.hash, i.data FROM employee_pins p
        JOIN items i ON i.resource = 'employee' AND i.id = p.employee_id ORDER BY p.employee_id`,
     ),
@@ -109,16 +89,16 @@ export interface SqliteOptions {
   logRetention: number;
 }
 
-export class SqliteStorage implements Storage {
+export class SqliteStorage implements T.Storage, T.DrillHooks {
   private readonly db: Database.Database;
   private readonly w: ReturnType<typeof writeStatements>;
   private readonly q: ReturnType<typeof readStatements>;
-  private readonly listeners = new Set<(changes: Change[]) => void>();
+  private readonly listeners = new Set<(changes: T.Change[]) => void>();
   /** Writes waiting for the next group commit, in arrival order. */
   private pending: PendingWrite[] = [];
   private flushTimer: NodeJS.Immediate | null = null;
   /** One write inside the group's transaction: better-sqlite3 nests it as a SAVEPOINT. */
-  private readonly applyInSavepoint: (request: WriteRequest, now: number) => WriteResult;
+  private readonly applyInSavepoint: (request: T.WriteRequest, now: number) => T.WriteResult;
   private readonly cache = new SessionCache();
 
   /** Opens (creating if needed) the database in `dataDir`. */
@@ -135,12 +115,12 @@ export class SqliteStorage implements Storage {
     prepareDatabase(db);
     this.w = writeStatements(db);
     this.q = readStatements(db);
-    this.applyInSavepoint = db.transaction((request: WriteRequest, now: number) =>
+    this.applyInSavepoint = db.transaction((request: T.WriteRequest, now: number) =>
       applyWrite(this.w, request, this.options.logRetention, now),
     );
   }
 
-  private readStates(): ResourceStates {
+  private readStates(): T.ResourceStates {
     const versions = {} as PerResource<number>;
     const digests = {} as PerResource<string>;
     const counts = {} as PerResource<number>;
@@ -154,7 +134,7 @@ export class SqliteStorage implements Storage {
     return { versions, digests, counts };
   }
 
-  async status(): Promise<ResourceStates> {
+  async status(): Promise<T.ResourceStates> {
     return this.db.transaction(() => this.readStates()).deferred();
   }
 
@@ -174,15 +154,15 @@ export class SqliteStorage implements Storage {
   }
 
   /** Queues the write for the next group commit; settles once that COMMIT returned. */
-  write(request: WriteRequest): Promise<WriteResult> {
-    return new Promise<WriteResult>((resolve, reject) => {
+  write(request: T.WriteRequest): Promise<T.WriteResult> {
+    return new Promise<T.WriteResult>((resolve, reject) => {
       this.pending.push({ request, resolve, reject });
       this.flushTimer ??= setImmediate(() => this.flushWrites());
     });
   }
 
   /** All-or-nothing: one transaction, any error rolls back every request (the demo seed). */
-  async writeBatch(requests: WriteRequest[]): Promise<WriteResult[]> {
+  async writeBatch(requests: T.WriteRequest[]): Promise<T.WriteResult[]> {
     this.flushWrites(); // writes asked for earlier commit first
     const now = Date.now();
     const results = this.db
@@ -225,7 +205,7 @@ export class SqliteStorage implements Storage {
       for (const p of group) p.reject(error);
       return;
     }
-    const changes: Change[] = [];
+    const changes: T.Change[] = [];
     for (const o of outcomes) if (o.ok && o.result.change) changes.push(o.result.change);
     let listenerError: { error: unknown } | null = null;
     try {
@@ -243,7 +223,7 @@ export class SqliteStorage implements Storage {
   }
 
   /** After a commit: drop cached sessions the changes may affect, then tell the listeners. */
-  private afterCommit(changes: Change[]): void {
+  private afterCommit(changes: T.Change[]): void {
     if (changes.length === 0) return;
     // Employees and roles decide who a session is and what it may do; deleting an
     // employee deletes their sessions. Such writes are rare: drop the whole cache.
@@ -251,14 +231,11 @@ export class SqliteStorage implements Storage {
     for (const listener of this.listeners) listener(changes);
   }
 
-  async findAnswer(actor: string, idempotency: IdempotencyRequest): Promise<StoredAnswer | null> {
-    const stored = this.w.answer.get(idempotency.key, actor);
-    if (!stored) return null;
-    if (stored.fingerprint !== idempotency.fingerprint) throw keyReused();
-    return { status: stored.status, body: JSON.parse(stored.body) };
+  async findAnswer(actor: string, idempotency: T.IdempotencyRequest): Promise<T.StoredAnswer | null> {
+    return answerOf(this.w.answer.get(idempotency.key, actor), idempotency);
   }
 
-  async changes(resource: ResourceName, since: number): Promise<ChangesPage> {
+  async changes(resource: ResourceName, since: number): Promise<T.ChangesPage> {
     return this.db
       .transaction(() => {
         const state = this.q.stateOf.get(resource)!;
@@ -268,7 +245,7 @@ export class SqliteStorage implements Storage {
       .deferred();
   }
 
-  async streamStart(afterSeq: number | null): Promise<StreamStart> {
+  async streamStart(afterSeq: number | null): Promise<T.StreamStart> {
     return this.db
       .transaction(() => {
         const { versions, digests } = this.readStates();
@@ -280,7 +257,7 @@ export class SqliteStorage implements Storage {
       .deferred();
   }
 
-  onCommit(listener: (changes: Change[]) => void): () => void {
+  onCommit(listener: (changes: T.Change[]) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -294,14 +271,14 @@ export class SqliteStorage implements Storage {
     return task();
   }
 
-  async pinHashes(activeOnly: boolean): Promise<PinRecord[]> {
+  async pinHashes(activeOnly: boolean): Promise<T.PinRecord[]> {
     return this.q.pins
       .all()
       .filter((row) => !activeOnly || (JSON.parse(row.data) as { active?: boolean }).active !== false)
       .map(({ employeeId, hash }) => ({ employeeId, hash }));
   }
 
-  async createSession(session: SessionRecord): Promise<void> {
+  async createSession(session: T.SessionRecord): Promise<void> {
     this.q.insertSession.run(session.tokenHash, session.employeeId, session.expiresAt, session.createdAt);
   }
 
@@ -312,7 +289,7 @@ export class SqliteStorage implements Storage {
    * for the next request. The sliding expiry is written back as before: at most once a
    * minute (SESSION_TOUCH_MS, or a tenth of the TTL if shorter).
    */
-  async findSession(tokenHash: string, now: number, ttlMs: number): Promise<ActiveSession | null> {
+  async findSession(tokenHash: string, now: number, ttlMs: number): Promise<T.ActiveSession | null> {
     const session = this.cache.session(tokenHash, () => {
       const row = this.q.session.get(tokenHash);
       return row ? { employeeId: row.employee_id, expiresAt: row.expires_at } : null;

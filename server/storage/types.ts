@@ -1,12 +1,13 @@
 /**
- * The storage interface: everything the routes, the SSE hub and auth need from the
- * database, implemented on SQLite (sqlite.ts) and PostgreSQL (postgres.ts). Methods
- * return promises so either sits behind the routes unchanged. Each write is one atomic
- * transaction.
+ * The storage interfaces, each as narrow as its users: `ItemStorage` (items, versions,
+ * digests, the change log) for the routes and the SSE hub, `AuthStorage` (PIN hashes,
+ * sessions, the wrong-PIN lockout) for sign-in, and `Storage`, both plus what spans them,
+ * for the app that holds it. Drill mode's `DrillHooks` stay off `Storage`. Implemented on
+ * SQLite (sqlite.ts) and PostgreSQL (postgres.ts); methods return promises so either sits
+ * behind the routes unchanged. Each write is one atomic transaction.
  */
 import type { PerResource, SyncAction } from '../../src/shared/protocol';
 import type { Item, Permission, ResourceName } from '../../src/shared/resources';
-import type { LockoutStore } from '../auth/lockout';
 import type { LockoutConfig } from '../config';
 
 /** The stored fields of an item (everything but `id` and `version`). */
@@ -115,7 +116,8 @@ export interface ActiveSession {
   expiresAt: number;
 }
 
-export interface Storage {
+/** Items, their per-type versions and digests, and the change log. */
+export interface ItemStorage {
   status(): Promise<ResourceStates>;
   /** Items, version and digest of one type, from one consistent snapshot. */
   list(resource: ResourceName): Promise<{ version: number; digest: string; items: Item[] }>;
@@ -137,39 +139,65 @@ export interface Storage {
   onCommit(listener: (changes: Change[]) => void): () => void;
   /** Whether anything was ever written (a new database gets the demo seed). */
   isNew(): Promise<boolean>;
-  /**
-   * Runs `task` while no task of the same name runs anywhere else on this database: on
-   * PostgreSQL that spans every instance (the demo seed, PIN uniqueness checks).
-   */
-  exclusive<T>(name: string, task: () => Promise<T>): Promise<T>;
+}
 
+/** Where wrong PINs are counted, per client IP (server/auth/lockout.ts). */
+export interface LockoutStore {
+  /** Milliseconds until this IP may try again; 0 when it may now. */
+  retryAfterMs(ip: string): Promise<number>;
+  /** Counts a wrong PIN; returns the lock time when this failure triggered one, else 0. */
+  fail(ip: string): Promise<number>;
+  /** A correct PIN clears the IP's record. */
+  succeed(ip: string): Promise<void>;
+  /** Forgets IPs with nothing left to remember (the app's periodic cleanup). */
+  sweep(): Promise<void>;
+}
+
+/** Sign-in: PIN hashes, sessions, and the wrong-PIN lockout when it must live here. */
+export interface AuthStorage {
   /** PIN hashes of employees, optionally only active ones (sign-in). */
   pinHashes(activeOnly: boolean): Promise<PinRecord[]>;
   createSession(session: SessionRecord): Promise<void>;
   /** The session's employee and permissions, extending its expiry; null if expired or inactive. */
   findSession(tokenHash: string, now: number, ttlMs: number): Promise<ActiveSession | null>;
   deleteSession(tokenHash: string): Promise<void>;
-  /** Drops expired sessions and old idempotency answers. */
-  cleanup(now: number, idempotencyTtlMs: number): Promise<void>;
   /**
    * The wrong-PIN lockout's store, when it must live in the storage: on PostgreSQL several
    * instances share the database, and a count per process would give an attacker
-   * N × maxFailures tries. Optional, and the only lockout hook here: a storage one process
-   * owns (SQLite) leaves it out, and the app counts in memory (server/auth/lockout.ts).
+   * N × maxFailures tries. A storage one process owns (SQLite) leaves it out, and the app
+   * counts in memory (server/auth/lockout.ts).
    */
   lockoutStore?(config: LockoutConfig): LockoutStore;
+}
+
+/** The storage the app is built on: items and sign-in, and what spans both. */
+export interface Storage extends ItemStorage, AuthStorage {
+  /**
+   * Runs `task` while no task of the same name runs anywhere else on this database: on
+   * PostgreSQL that spans every instance (the demo seed, PIN uniqueness checks).
+   */
+  exclusive<T>(name: string, task: () => Promise<T>): Promise<T>;
+  /** Drops expired sessions and old idempotency answers. */
+  cleanup(now: number, idempotencyTtlMs: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * What drill mode (server/drills) may do to a storage beyond the production interface;
+ * `openStorage` hands these to the drill module only.
+ */
+export interface DrillHooks {
   /**
    * Whether other instances share this database and its epoch (PostgreSQL): then the
    * epoch is the deployment's and one process must not change it on its own.
    */
   readonly sharesEpoch: boolean;
   /**
-   * Drill mode's wipe: deletes every item, PIN hash, session, idempotency answer and the
-   * change log, and resets every type to version 0 with the empty digest, in one
-   * transaction, like a fresh install. Seqs keep counting up: the SSE hub (and any client
-   * holding an event id) must never see a seq used twice. Notifies no listener. SQLite
-   * only; PostgreSQL refuses with `drill_unsupported`.
+   * Deletes every item, PIN hash, session, idempotency answer and the change log, and
+   * resets every type to version 0 with the empty digest, in one transaction, like a
+   * fresh install. Seqs keep counting up: the SSE hub (and any client holding an event
+   * id) must never see a seq used twice. Notifies no listener. SQLite only; PostgreSQL
+   * refuses with `drill_unsupported`.
    */
   wipe(): Promise<void>;
-  close(): Promise<void>;
 }

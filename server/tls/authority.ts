@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { StartupError } from '../errors';
 import { PUBLIC_MODE, readText, reason, SECRET_MODE, tightenSecret, writeAtomically } from '../files';
 import {
+  type CryptoKey,
   certificatePem,
   fingerprint,
   importSigningKey,

@@ -1,10 +1,10 @@
 /**
- * The page's half of the network-back protocol (src/sw/messages.ts): when the engine
+ * The page's half of the network-back protocol (src/shared/workerMessages.ts): when the engine
  * loses the server, ask the service worker to probe until the API answers again, and
  * register a Background Sync so the browser wakes the worker when connectivity returns.
  * The worker's NETWORK_BACK message then reaches the engine through useSyncConnection.
  */
-import { NETWORK_BACK_SYNC_TAG, NETWORK_LOST, type PageToWorkerMessage } from '../sw/messages';
+import { NETWORK_BACK_SYNC_TAG, NETWORK_LOST, type PageToWorkerMessage } from '../shared/workerMessages';
 import { engine } from './engine';
 
 /** Background Sync's registration API; not in TypeScript's DOM lib. */

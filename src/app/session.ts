@@ -46,7 +46,7 @@ function readStoredSession(): Session | null {
 
 export const sessionStore = createStore<SessionState>(() => ({ session: readStoredSession(), notice: null }));
 
-/** Signs in with a PIN; throws ApiError (wrong PIN, too many attempts, network). */
+/** Signs in with a PIN; throws a SyncError (wrong PIN, too many attempts, network). */
 export async function signIn(pin: string): Promise<void> {
   const answer: LoginResponse = await login(pin);
   const session: Session = {

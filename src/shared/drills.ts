@@ -7,6 +7,17 @@
 import { z } from 'zod';
 import { RESOURCE_NAMES, type ResourceName } from './resources';
 
+/** The drill control API's paths (only on a server in drill mode). */
+export const DRILL_ROUTES = {
+  state: '/api/drills',
+  faults: '/api/drills/faults',
+  /** One armed fault: `DELETE /api/drills/faults/:id`. */
+  fault: '/api/drills/faults/:id',
+  cut: '/api/drills/cut',
+  rotateEpoch: '/api/drills/rotate-epoch',
+  wipe: '/api/drills/wipe',
+} as const;
+
 /** Faults that stay armed until used up, expired or cleared. */
 export const FAULT_KINDS = ['drop', 'duplicate', 'reorder', 'delay', 'stall_heartbeats', 'too_old'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];

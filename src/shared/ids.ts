@@ -3,7 +3,15 @@
  * crypto.randomUUID exists only in secure contexts; a venue server on plain http over
  * the LAN is not one, so fall back to getRandomValues (a v4 UUID), which always exists.
  */
+/** The part of Web Crypto used here; every runtime of ours has it (browsers, workers, Node). */
+interface RandomSource {
+  randomUUID?: () => string;
+  getRandomValues(array: Uint8Array): Uint8Array;
+}
+
 export function newId(): string {
+  // Typed here, not by a DOM or Node lib: src/shared runs in both and assumes neither.
+  const { crypto } = globalThis as unknown as { crypto: RandomSource };
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;

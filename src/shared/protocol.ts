@@ -1,12 +1,38 @@
 /**
- * Everything that goes over the wire between the server and its clients: status, events,
- * snapshots, errors, SSE event names and headers. Both sides import these; nothing
- * redeclares a wire type by hand. The contract is ../../../shared/CONTRACT.md.
+ * Everything that goes over the wire between the server and its clients: paths, query
+ * names, headers, status, events, snapshots, errors and SSE event names. Both sides
+ * import these; nothing redeclares a wire type or spells a path by hand. The contract is
+ * ../../../shared/CONTRACT.md; the collections' paths are in resources.ts, drill mode's in
+ * drills.ts, the service worker's messages in workerMessages.ts.
+ *
+ * There is no protocol version: the server serves the app that speaks its protocol (the
+ * service worker's update prompt brings it), and every addition so far is an optional
+ * field an older app ignores (docs/SYNC.md, "Protocol changes").
  */
 import type { Item, Permission, ResourceName } from './resources';
 
-/** Protocol revision; bump when a message changes shape. */
-export const PROTOCOL_VERSION = 1;
+/** Every API path starts with this; nothing under it is cached or served as the app. */
+export const API_PREFIX = '/api/';
+
+/** The API's paths besides the ten collections (`RESOURCES[type].collection`). */
+export const ROUTES = {
+  health: '/api/health',
+  syncStatus: '/api/sync/status',
+  syncChanges: '/api/sync/changes',
+  syncEvents: '/api/sync/events',
+  login: '/api/auth/login',
+  logout: '/api/auth/logout',
+  me: '/api/auth/me',
+} as const;
+
+/** Query parameters: `changes?resource=T&since=N[&epoch=E]`, `events?lastEventId=<epoch>/<seq>`. */
+export const QUERY = {
+  resource: 'resource',
+  since: 'since',
+  epoch: 'epoch',
+  /** For a new EventSource, which cannot set the Last-Event-ID header itself. */
+  lastEventId: 'lastEventId',
+} as const;
 
 /** A per-type table: all ten types are always present. */
 export type PerResource<T> = Record<ResourceName, T>;
@@ -167,11 +193,13 @@ export interface ReferencedBy {
   field: string;
 }
 
-/** Request headers of the protocol. */
+/** Headers of the protocol (HTTP header names are case-insensitive; these are lower case). */
 export const HEADERS = {
   idempotencyKey: 'idempotency-key',
   ifMatch: 'if-match',
   lastEventId: 'last-event-id',
+  /** Response: `true` when an Idempotency-Key retry got the first answer again. */
+  idempotentReplayed: 'idempotent-replayed',
 } as const;
 
 /** The page for whoever sets up a tablet (contract section 7); no session needed. */

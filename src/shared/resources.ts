@@ -4,6 +4,7 @@
  * routes, stores, digests) is driven by it, so adding a field happens here only.
  */
 import { z } from 'zod';
+import { API_PREFIX } from './protocol';
 
 /** Protocol names of the resource types, in a stable display order. */
 export const RESOURCE_NAMES = [
@@ -186,7 +187,14 @@ function define<R extends ResourceName>(
   plural: string,
   references: Reference[],
 ): ResourceDefinition<R> {
-  return { name, collection: `/api/${collection}`, label, plural, schema: fieldSchemas[name], references };
+  return {
+    name,
+    collection: `${API_PREFIX}${collection}`,
+    label,
+    plural,
+    schema: fieldSchemas[name],
+    references,
+  };
 }
 
 /** Every resource type by protocol name. */
@@ -220,12 +228,6 @@ export function isResourceName(value: unknown): value is ResourceName {
 /** The type served at a collection path, or undefined. */
 export function resourceByCollection(collection: string): ResourceName | undefined {
   return RESOURCE_NAMES.find((r) => RESOURCES[r].collection === collection);
-}
-
-/** Splits a wire item into its id, version and stored fields. */
-export function splitItem(item: Item): { id: string; version: number; fields: Record<string, unknown> } {
-  const { id, version, ...fields } = item;
-  return { id, version, fields };
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * The service worker: serves the precached app shell (so the app boots with no network,
  * even from a cold start), leaves every `/api/` request to the network, and tells pages
- * when the API answers again so they run the reconnect check. Protocol: ./messages.ts.
+ * when the API answers again so they run the reconnect check. Protocol:
+ * src/shared/workerMessages.ts.
  */
 import {
   cleanupOutdatedCaches,
@@ -10,16 +11,15 @@ import {
   precacheAndRoute,
 } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
-import { SETUP_PATH } from '../shared/protocol';
+import { API_PREFIX, ROUTES, SETUP_PATH } from '../shared/protocol';
 import {
-  HEALTH_URL,
   isPageMessage,
   NETWORK_BACK,
   NETWORK_BACK_SYNC_TAG,
   NETWORK_LOST,
   SKIP_WAITING,
   type WorkerToPageMessage,
-} from './messages';
+} from '../shared/workerMessages';
 
 declare let self: ServiceWorkerGlobalScope & { __WB_MANIFEST: (PrecacheEntry | string)[] };
 
@@ -41,7 +41,7 @@ precacheAndRoute(self.__WB_MANIFEST);
 // navigations (an opened JSON link) and the server's /setup page go to the network.
 registerRoute(
   new NavigationRoute(createHandlerBoundToURL('index.html'), {
-    denylist: [/^\/api\//, new RegExp(`^${SETUP_PATH}(/|$)`)],
+    denylist: [new RegExp(`^${API_PREFIX}`), new RegExp(`^${SETUP_PATH}(/|$)`)],
   }),
 );
 
@@ -52,7 +52,8 @@ let wakeProbe: (() => void) | null = null;
 /** One health request; any answer other than 2xx, or none, counts as "still lost". */
 async function apiAnswers(): Promise<boolean> {
   try {
-    const response = await fetch(HEALTH_URL, { cache: 'no-store' });
+    // Needs no session and is never cached.
+    const response = await fetch(ROUTES.health, { cache: 'no-store' });
     return response.ok;
   } catch {
     return false;
@@ -97,7 +98,7 @@ self.addEventListener('fetch', (event) => {
   // Never respondWith for /api/ (the event stream included): requests go out untouched.
   // While the network is lost, a page's API request is a hint to probe again right away.
   const url = new URL(event.request.url);
-  if (networkLost && url.origin === self.location.origin && url.pathname.startsWith('/api/')) {
+  if (networkLost && url.origin === self.location.origin && url.pathname.startsWith(API_PREFIX)) {
     event.waitUntil(probeUntilBack('api-request'));
   }
 });

@@ -1,52 +1,23 @@
 /**
  * The engine's HTTP client for the contract's API. Every answer comes back with the size
  * of its body so the sync log can say what each decision downloaded; every failure comes
- * back as a SyncError carrying the server's code and message (or `network_error`).
+ * back as a SyncError (errors.ts) carrying the server's code and message (or `network_error`).
  */
 
 import { newId } from '../shared/ids';
 import {
-  type ApiErrorBody,
   type ChangesResponse,
   type DeleteResponse,
-  ERROR_STATUS,
-  type ErrorCode,
   HEADERS,
   type Health,
+  QUERY,
+  ROUTES,
   type Snapshot,
   type SyncStatus,
 } from '../shared/protocol';
 import { type Item, RESOURCES, type ResourceName } from '../shared/resources';
-import type { SyncErrorInfo, WriteOptions } from './types';
-
-/** An error from the server or the network, with the contract's code. */
-export class SyncError extends Error {
-  readonly info: SyncErrorInfo;
-
-  constructor(info: SyncErrorInfo) {
-    super(info.message);
-    this.name = 'SyncError';
-    this.info = info;
-  }
-
-  get code(): SyncErrorInfo['code'] {
-    return this.info.code;
-  }
-
-  get status(): number {
-    return this.info.status;
-  }
-}
-
-/** The SyncErrorInfo of anything thrown (non-SyncErrors become `internal_error`). */
-export function errorInfo(error: unknown): SyncErrorInfo {
-  if (error instanceof SyncError) return error.info;
-  return {
-    code: 'internal_error',
-    status: 0,
-    message: error instanceof Error ? error.message : String(error),
-  };
-}
+import { errorFromResponse, SyncError, unreachable } from './errors';
+import type { WriteOptions } from './types';
 
 export interface ApiOptions {
   /** Origin of the server; '' means the page's own origin. */
@@ -89,29 +60,6 @@ export interface SyncApi {
 
 const encoder = new TextEncoder();
 
-function isErrorCode(value: unknown): value is ErrorCode {
-  return typeof value === 'string' && Object.hasOwn(ERROR_STATUS, value);
-}
-
-/** Turns a non-2xx answer into the SyncError the caller sees. */
-function errorFromResponse(status: number, text: string): SyncError {
-  let body: Partial<ApiErrorBody> | undefined;
-  try {
-    body = JSON.parse(text) as Partial<ApiErrorBody>;
-  } catch {
-    body = undefined;
-  }
-  const e = body?.error;
-  const code: ErrorCode = isErrorCode(e?.code) ? e.code : status >= 502 ? 'unavailable' : 'internal_error';
-  const message = typeof e?.message === 'string' ? e.message : `The server answered ${status}.`;
-  return new SyncError({
-    code,
-    status,
-    message,
-    ...(e?.details === undefined ? {} : { details: e.details }),
-  });
-}
-
 export function createApi(options: ApiOptions = {}): SyncApi {
   const baseUrl = (options.baseUrl ?? '').replace(/\/+$/, '');
   const doFetch =
@@ -140,12 +88,7 @@ export function createApi(options: ApiOptions = {}): SyncApi {
       });
       text = await response.text();
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new SyncError({
-        code: 'network_error',
-        status: 0,
-        message: `The server could not be reached (${reason}).`,
-      });
+      throw unreachable(error);
     }
     if (!response.ok) throw errorFromResponse(response.status, text);
     try {
@@ -171,14 +114,14 @@ export function createApi(options: ApiOptions = {}): SyncApi {
     `${RESOURCES[resource].collection}/${encodeURIComponent(id)}`;
 
   return {
-    health: () => request<Health>('GET', '/api/health'),
-    status: () => request<SyncStatus>('GET', '/api/sync/status'),
+    health: () => request<Health>('GET', ROUTES.health),
+    status: () => request<SyncStatus>('GET', ROUTES.syncStatus),
     snapshot: <R extends ResourceName>(resource: R) =>
       request<Snapshot<R>>('GET', RESOURCES[resource].collection),
     changes: <R extends ResourceName>(resource: R, since: number, epoch?: string) => {
-      const q = new URLSearchParams({ resource, since: String(since) });
-      if (epoch) q.set('epoch', epoch);
-      return request<ChangesResponse<R>>('GET', `/api/sync/changes?${q}`);
+      const q = new URLSearchParams({ [QUERY.resource]: resource, [QUERY.since]: String(since) });
+      if (epoch) q.set(QUERY.epoch, epoch);
+      return request<ChangesResponse<R>>('GET', `${ROUTES.syncChanges}?${q}`);
     },
     create: <R extends ResourceName>(resource: R, body: Record<string, unknown>, opts?: WriteOptions) =>
       request<Item<R>>('POST', RESOURCES[resource].collection, body, writeHeaders(opts)),
@@ -190,6 +133,6 @@ export function createApi(options: ApiOptions = {}): SyncApi {
     ) => request<Item<R>>('PATCH', itemPath(resource, id), patch, writeHeaders(opts)),
     remove: (resource: ResourceName, id: string, opts?: WriteOptions) =>
       request<DeleteResponse>('DELETE', itemPath(resource, id), undefined, writeHeaders(opts)),
-    eventsUrl: () => `${baseUrl}/api/sync/events`,
+    eventsUrl: () => `${baseUrl}${ROUTES.syncEvents}`,
   };
 }

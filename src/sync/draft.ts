@@ -66,8 +66,6 @@ export class Draft<R extends ResourceName> {
   private readonly upserts = new Map<string, Item<R>>();
   private readonly deletes = new Set<string>();
   private copied = false;
-  /** Ids touched by applied changes, in order (for the highlight). */
-  readonly touched = new Set<string>();
   changes = 0;
 
   private constructor(resource: R, base: LocalCopy<R>, replaceAll: boolean) {
@@ -121,7 +119,6 @@ export class Draft<R extends ResourceName> {
       this.digest = updateDigest(this.digest, old, item);
     }
     this.version = event.version;
-    this.touched.add(event.id);
     this.changes++;
   }
 

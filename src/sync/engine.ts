@@ -4,12 +4,11 @@
  */
 import type { DexieOptions } from 'dexie';
 import type { HeartbeatEvent, HelloEvent, SyncStatus } from '../shared/protocol';
-import { isResourceName, RESOURCE_NAMES, type ResourceName } from '../shared/resources';
+import { RESOURCE_NAMES, type ResourceName } from '../shared/resources';
 import { createApi } from './api';
 import { createBackoff } from './backoff';
 import { createConnection } from './connection';
 import { DEFAULT_DB_NAME } from './db';
-import { drillLogMessage } from './drillNotice';
 import {
   type EventSourceConstructor,
   type EventStream,
@@ -20,6 +19,7 @@ import { createOutboxService } from './outboxService';
 import { checkAndRepair, serializeChecks } from './reconnect';
 import { createRegistry } from './registry';
 import type { ResourceController } from './resourceStore';
+import { handleSignal, type SignalTargets } from './signals';
 import { createStorage } from './storage';
 import { createSyncLog } from './syncLog';
 import type { ResourceDiagnostics, SyncEngine } from './types';
@@ -128,7 +128,16 @@ export function createSyncEngine(options: SyncEngineOptions = {}): SyncEngine {
         status = s;
         connection.store.setState({ epoch: s.epoch });
       };
-      const outcome = await checkAndRepair({ api, log, controllers: active, onStatus }, reason);
+      const outcome = await checkAndRepair(
+        {
+          api,
+          log,
+          controllers: active,
+          onStatus,
+          refreshAllLoaded: (why) => registry.refreshAllLoadedStores(why),
+        },
+        reason,
+      );
       if (outcome === 'ok') await confirmSynced();
       // The server answers: reopen a stream the browser gave up on rather than wait for the probe.
       if (outcome === 'ok') stream?.reconnectIfClosed();
@@ -155,42 +164,16 @@ export function createSyncEngine(options: SyncEngineOptions = {}): SyncEngine {
     });
   }
 
+  const signalTargets: SignalTargets = {
+    connection,
+    log,
+    check: (reason) => void checks.check(reason),
+    applySync: (event) => registry.get(event.resource).store.getState().applySync(event),
+    differs,
+  };
+
   function onSignal(signal: StreamSignal): void {
-    if (!started) return;
-    switch (signal.type) {
-      case 'open':
-        connection.setPhase('open');
-        log.add({ kind: 'stream_open', message: 'event stream open' });
-        void checks.check('stream open');
-        return;
-      case 'closed':
-        if (connection.phase() !== 'closed')
-          log.add({ kind: 'stream_closed', message: 'event stream lost; retrying' });
-        connection.setPhase('closed');
-        return;
-      case 'sync':
-        if (!isResourceName(signal.data.resource)) return;
-        void registry
-          .get(signal.data.resource)
-          .store.getState()
-          .applySync(signal.data)
-          .then(() => connection.synced());
-        return;
-      case 'hello':
-      case 'heartbeat':
-        void differs(signal.data).then((stale) =>
-          stale ? checks.check(`${signal.type} shows a difference`) : connection.synced(),
-        );
-        return;
-      case 'reset':
-        log.add({ kind: 'reset', message: `server reset the stream (${signal.data.reason})` });
-        void checks.check(`reset: ${signal.data.reason}`);
-        return;
-      case 'drill':
-        // Logged only: the engine must notice and repair the fault by its own rules.
-        log.add({ kind: 'fault', message: drillLogMessage(signal.data), drill: signal.data.fault });
-        return;
-    }
+    if (started) handleSignal(signal, signalTargets);
   }
 
   function joinStream(): void {

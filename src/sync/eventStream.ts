@@ -6,7 +6,7 @@
  */
 import type { DrillNotice } from '../shared/drills';
 import type { HeartbeatEvent, HelloEvent, ResetEvent, SyncEvent } from '../shared/protocol';
-import { SSE_EVENTS } from '../shared/protocol';
+import { QUERY, SSE_EVENTS } from '../shared/protocol';
 import { createBackoff } from './backoff';
 import { readDrillNotice } from './drillNotice';
 
@@ -160,7 +160,7 @@ export function joinEventStream(options: EventStreamOptions): EventStream {
     // A new EventSource (new leader, watchdog, browser gave up) resumes where events stopped;
     // EventSource's own retries send the Last-Event-ID header instead.
     const url = lastEventId
-      ? `${options.url}${options.url.includes('?') ? '&' : '?'}lastEventId=${encodeURIComponent(lastEventId)}`
+      ? `${options.url}${options.url.includes('?') ? '&' : '?'}${QUERY.lastEventId}=${encodeURIComponent(lastEventId)}`
       : options.url;
     const es = new options.EventSource(url, options.init);
     source = es;
@@ -230,7 +230,12 @@ export function joinEventStream(options: EventStreamOptions): EventStream {
     if (message.type === 'sync' && message.id) lastEventId = message.id;
     if (message.type === 'open') open = true;
     if (message.type === 'closed') open = false;
-    options.onSignal(message);
+    // A tab running another version of the app may relay a signal this one does not know.
+    try {
+      options.onSignal(message);
+    } catch {
+      options.onFault(`the relayed ${String(message.type)} signal could not be handled`);
+    }
   });
 
   if (useRelay && options.locks) {

@@ -1,8 +1,8 @@
 /** The sync engine's public API: what src/app imports. */
-export { SyncError } from './api';
 export { countStoredOutbox } from './db';
 export { createSyncEngine, type SyncEngineOptions } from './engine';
+export { errorFromResponse, errorInfo, SyncError, unreachable } from './errors';
 export type { EventSourceConstructor, EventSourceLike } from './eventStream';
 export { useResource, useSyncConnection } from './hooks';
-export { NETWORK_BACK_MESSAGE, watchReconnectSignals } from './reconnect';
+export { watchReconnectSignals } from './reconnect';
 export type * from './types';

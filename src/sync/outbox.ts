@@ -7,8 +7,8 @@
 import { createStore } from 'zustand/vanilla';
 import { newId } from '../shared/ids';
 import type { ResourceName } from '../shared/resources';
-import { SyncError } from './api';
 import type { OutboxRow, SyncDatabase } from './db';
+import { SyncError } from './errors';
 import { isQuotaError, storageFullError } from './storageFull';
 import type { OutboxAction, OutboxControls, OutboxEntry, SyncErrorInfo } from './types';
 

@@ -3,8 +3,9 @@
  * (sender.ts), the link the stores write through, and the controls the app sees.
  */
 import type { ResourceName } from '../shared/resources';
-import { errorInfo, type SyncApi } from './api';
+import type { SyncApi } from './api';
 import type { SyncDatabase } from './db';
+import { errorInfo } from './errors';
 import { createOutbox } from './outbox';
 import type { ResourceController } from './resourceStore';
 import { createSender, describeEntry } from './sender';

@@ -5,13 +5,12 @@
  * Also the browser signals that should run it (network back, tab visible, SW message).
  */
 import type { SyncStatus } from '../shared/protocol';
-import { errorInfo, type SyncApi } from './api';
+import { isNetworkBackMessage } from '../shared/workerMessages';
+import type { SyncApi } from './api';
+import { errorInfo } from './errors';
 import type { ResourceController } from './resourceStore';
 import { isStorageCode } from './storageFull';
 import type { SyncLog } from './syncLog';
-
-/** `data.type` of the message the service worker posts when API requests succeed again. */
-export const NETWORK_BACK_MESSAGE = 'network-back';
 
 export interface CheckContext {
   api: SyncApi;
@@ -19,6 +18,8 @@ export interface CheckContext {
   /** The types to bring up to date: the configured ones and any the app loaded since. */
   controllers: () => ResourceController[];
   onStatus: (status: SyncStatus) => void;
+  /** The fallback of a failed check: reload every loaded type from a snapshot (registry.ts). */
+  refreshAllLoaded: (why: string) => Promise<void>;
 }
 
 /** How a check ended: `offline` when the server could not be reached. */
@@ -41,7 +42,7 @@ export async function checkAndRepair(ctx: CheckContext, reason: string): Promise
     const info = errorInfo(error);
     ctx.log.add({ kind: 'check', message: `${reason}: status unavailable (${info.message})` });
     if (info.code === 'network_error') return 'offline';
-    await refreshLoaded(ctx, `status failed (${info.code})`);
+    await ctx.refreshAllLoaded(`status failed (${info.code})`);
     return 'failed';
   }
   ctx.onStatus(status);
@@ -73,7 +74,7 @@ export async function checkAndRepair(ctx: CheckContext, reason: string): Promise
     failures.every((f) => f.code === 'not_signed_in' || f.code === 'network_error' || isStorageCode(f.code))
   )
     return 'failed';
-  await refreshLoaded(ctx, `check failed (${failures.map((f) => f.code).join(', ')})`);
+  await ctx.refreshAllLoaded(`check failed (${failures.map((f) => f.code).join(', ')})`);
   return 'failed';
 }
 
@@ -106,12 +107,6 @@ export function serializeChecks(run: (reason: string) => Promise<void>): CheckRu
   return { check, running: () => current };
 }
 
-/** The fallback of a failed check: reload every loaded type from a snapshot. */
-async function refreshLoaded(ctx: CheckContext, why: string): Promise<void> {
-  const loaded = ctx.controllers().filter((c) => c.store.getState().isLoaded);
-  await Promise.allSettled(loaded.map((c) => c.reload('full_refresh', why)));
-}
-
 /** The browser's window, document and service worker, as far as the signals need them. */
 export interface SignalSources {
   window?: Pick<Window, 'addEventListener' | 'removeEventListener'>;
@@ -137,13 +132,7 @@ export function watchReconnectSignals(
     if (sources.document?.visibilityState === 'visible') check('tab visible again');
   };
   const onMessage = (event: MessageEvent) => {
-    const data: unknown = event.data;
-    if (
-      typeof data === 'object' &&
-      data !== null &&
-      (data as { type?: unknown }).type === NETWORK_BACK_MESSAGE
-    )
-      check('service worker: network back');
+    if (isNetworkBackMessage(event.data)) check('service worker: network back');
   };
   sources.window?.addEventListener('online', onOnline);
   sources.document?.addEventListener('visibilitychange', onVisible);

@@ -8,11 +8,9 @@ import type { ResourceStore } from './types';
 export type ControllerMap = { [R in ResourceName]: ResourceController<R> };
 
 export interface Registry {
-  controllers: ControllerMap;
   stores: { [R in ResourceName]: ResourceStore<R> };
   get<R extends ResourceName>(resource: R): ResourceController<R>;
-  /** Stores that hold data (hydrated or loaded), in the resource list's order. */
-  getLoadedStores(): ResourceStore[];
+  /** Types that hold data (hydrated or loaded), in the resource list's order. */
   getLoadedControllers(): ResourceController[];
   /** Reloads every loaded store from a snapshot; resolves when all have settled. */
   refreshAllLoadedStores(why?: string): Promise<void>;
@@ -30,10 +28,8 @@ export function createRegistry(deps: ResourceStoreDeps): Registry {
   const loaded = () => all().filter((c) => c.store.getState().isLoaded);
 
   return {
-    controllers,
     stores,
     get: (resource) => controllers[resource],
-    getLoadedStores: () => loaded().map((c) => c.store as ResourceStore),
     getLoadedControllers: loaded,
     async refreshAllLoadedStores(why = 'reload everything') {
       await Promise.allSettled(loaded().map((c) => c.reload('full_refresh', why)));

@@ -1,28 +1,33 @@
 /**
  * One resource type's store: a Zustand store over the type's IndexedDB table. Everything
- * that changes the local copy runs one at a time under the store's lock, is built as a
- * Draft by the rules (rules.ts), written in one transaction, and only then reaches memory.
+ * that changes the local copy runs one at a time under the store's lock: the rules
+ * (rules.ts) decide and return a Plan, which `carryOut` does here, in one place: the
+ * Draft is written in one transaction, and only then reaches memory.
  */
 import { createStore } from 'zustand/vanilla';
 import { EMPTY_DIGEST } from '../shared/digest';
 import type { SyncEvent } from '../shared/protocol';
 import type { Item, ResourceName } from '../shared/resources';
-import { errorInfo, type SyncApi, SyncError } from './api';
+import type { SyncApi } from './api';
 import { clearType, commitType, readType, type StoredType, type SyncDatabase } from './db';
 import { Draft, digestOfItems, type LocalCopy, storedCopyOf } from './draft';
+import { errorInfo, SyncError } from './errors';
 import { createHighlighter } from './highlight';
 import { type Acknowledged, Layers, pendingIds } from './overlay';
 import {
+  adoptSnapshot,
   applyBatch,
   type Incoming,
+  type LogLine,
+  type Plan,
   type ReloadKind,
-  type RuleContext,
+  type RuleReads,
   type VerifyTarget,
   verify,
 } from './rules';
 import { createFullTracker, isQuotaError, isStorageCode, unsavedWork } from './storageFull';
 import type { SyncLog } from './syncLog';
-import type { ResourceActions, ResourceState, ResourceStore, SyncErrorInfo, SyncLogEntry } from './types';
+import type { ResourceActions, ResourceState, ResourceStore, SyncErrorInfo } from './types';
 import { createWriteActions, type OutboxLink } from './writes';
 
 export type { ReloadKind, VerifyTarget } from './rules';
@@ -88,7 +93,7 @@ export function createResourceStore<R extends ResourceName>(
   /** The digest came from sync_meta at hydrate and has not been checked against the items yet. */
   let digestUnchecked = false;
   let tail: Promise<unknown> = Promise.resolve();
-  const log = (entry: Omit<SyncLogEntry, 'seq' | 'at' | 'resource'>) => deps.log.add({ resource, ...entry });
+  const log = (entry: LogLine) => deps.log.add({ resource, ...entry });
   const full = createFullTracker(resource, deps.log, now);
 
   /** Runs tasks that change the local copy strictly one after another. */
@@ -225,7 +230,7 @@ export function createResourceStore<R extends ResourceName>(
     if (batch.length === 0) return;
     try {
       // Never loaded: the first snapshot is requested after these events arrived, so holds them.
-      if (local.epoch !== null) await applyBatch(rules, batch);
+      if (local.epoch !== null) await carryOut(await applyBatch(reads(), batch));
     } catch (error) {
       log({ kind: 'fault', message: `applying events failed: ${errorInfo(error).message}` });
     } finally {
@@ -251,13 +256,7 @@ export function createResourceStore<R extends ResourceName>(
     store.setState({ isLoading: true });
     try {
       const { body, bytes } = await deps.api.snapshot(resource);
-      const draft = Draft.fromSnapshot(resource, body);
-      if (draft.digest !== body.digest)
-        log({ kind: 'fault', message: `snapshot digest ${body.digest} but items hash to ${draft.digest}` });
-      if (!(await commit(draft))) throw refusal();
-      const message = `${why}: loaded ${body.items.length} item(s) at v${body.version}`;
-      log({ kind, message, bytes, version: body.version });
-      rules.releaseHeld();
+      await carryOut(adoptSnapshot(resource, body, bytes, { kind, why }));
     } catch (error) {
       const info = errorInfo(error);
       // A refused write is already in the log and in `error`.
@@ -271,26 +270,35 @@ export function createResourceStore<R extends ResourceName>(
     }
   }
 
-  const rules: RuleContext<R> = {
+  /** What the rules read: this store's copy, the change log, whether the stream is open. */
+  const reads = (): RuleReads<R> => ({
     resource,
-    api: deps.api,
-    local: () => local,
-    log,
-    commit,
-    refusal,
-    loadSnapshot,
-    hold(events) {
-      held = held.concat(events).slice(-MAX_HELD);
-    },
-    releaseHeld() {
-      const matching = held.filter((e) => e.epoch === local.epoch);
-      held = [];
-      for (const event of matching) void enqueue(event, false);
-    },
-    requestCheck: deps.requestCheck,
+    local,
+    changes: (r, since, epoch) => deps.api.changes(r, since, epoch),
     isLive: deps.isLive,
-    markRecent: (ids) => highlighter.mark(ids),
-  };
+  });
+
+  /** Re-applies the held events of the epoch the store has just moved into; drops the rest. */
+  function releaseHeld(): void {
+    const matching = held.filter((e) => e.epoch === local.epoch);
+    held = [];
+    for (const event of matching) void enqueue(event, false);
+  }
+
+  /** Does what the rules decided, in the order a Plan lays down (rules.ts). */
+  async function carryOut(plan: Plan<R>): Promise<void> {
+    for (const line of plan.log) log(line);
+    if (plan.hold.length > 0) held = held.concat(plan.hold).slice(-MAX_HELD);
+    for (const reason of plan.checks) deps.requestCheck(reason);
+    if (plan.commit && !(await commit(plan.commit))) {
+      if (plan.failIfRefused) throw refusal();
+      return;
+    }
+    for (const line of plan.logStored) log(line);
+    if (plan.highlight.length > 0) highlighter.mark(plan.highlight);
+    if (plan.releaseHeld) releaseHeld();
+    if (plan.reload) await loadSnapshot(plan.reload.kind, plan.reload.why);
+  }
 
   return {
     resource,
@@ -309,9 +317,9 @@ export function createResourceStore<R extends ResourceName>(
         log({ kind: 'hydrated', message, version: meta.lastVersion });
       }),
     verify: (target) =>
-      exclusive(() => {
+      exclusive(async () => {
         checkStoredDigest();
-        return verify(rules, target);
+        return carryOut(await verify(reads(), target));
       }),
     reload: (kind, why) => exclusive(() => loadSnapshot(kind, why)),
     persistMemory: () =>

@@ -10,7 +10,8 @@
  *   wait behind it until the person decides; entries of other items go on.
  */
 import type { Item, ResourceName } from '../shared/resources';
-import { errorInfo, type SyncApi } from './api';
+import type { SyncApi } from './api';
+import { errorInfo } from './errors';
 import { itemKey, type Outbox } from './outbox';
 import type { Acknowledged } from './overlay';
 import { isQuotaError } from './storageFull';

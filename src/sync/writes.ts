@@ -8,8 +8,9 @@
 import { newId } from '../shared/ids';
 import type { SyncEvent } from '../shared/protocol';
 import type { Item, ResourceName } from '../shared/resources';
-import { errorInfo, type SyncApi } from './api';
+import type { SyncApi } from './api';
 import type { LocalCopy } from './draft';
+import { errorInfo } from './errors';
 import type { NewEntry } from './outbox';
 import type { SyncLog } from './syncLog';
 import type { OutboxEntry, QueuedWrite, ResourceActions, WriteOptions } from './types';

@@ -4,15 +4,16 @@
  * expected status throw a DrillHttpError that carries the server's error body, so a drill
  * report shows exactly what the server said.
  */
-import type {
-  CutResponse,
-  DrillState,
-  Fault,
-  FaultRequest,
-  RotateEpochResponse,
-  WipeResponse,
+import {
+  type CutResponse,
+  DRILL_ROUTES,
+  type DrillState,
+  type Fault,
+  type FaultRequest,
+  type RotateEpochResponse,
+  type WipeResponse,
 } from '../../src/shared/drills';
-import type { LoginResponse, Snapshot, SyncStatus } from '../../src/shared/protocol';
+import { type LoginResponse, ROUTES, type Snapshot, type SyncStatus } from '../../src/shared/protocol';
 import { RESOURCES, type ResourceName } from '../../src/shared/resources';
 
 export class DrillHttpError extends Error {
@@ -28,20 +29,20 @@ export class DrillHttpError extends Error {
 
 /** Signs in with a PIN; the token is what every other call carries. */
 export async function signInAt(baseUrl: string, pin: string): Promise<LoginResponse> {
-  const response = await fetch(`${baseUrl}/api/auth/login`, {
+  const response = await fetch(`${baseUrl}${ROUTES.login}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ pin }),
   });
   const body = (await response.json()) as LoginResponse;
-  if (response.status !== 200) throw new DrillHttpError('POST', '/api/auth/login', response.status, body);
+  if (response.status !== 200) throw new DrillHttpError('POST', ROUTES.login, response.status, body);
   return body;
 }
 
 export async function syncStatusAt(baseUrl: string): Promise<SyncStatus> {
-  const response = await fetch(`${baseUrl}/api/sync/status`);
+  const response = await fetch(`${baseUrl}${ROUTES.syncStatus}`);
   if (response.status !== 200)
-    throw new DrillHttpError('GET', '/api/sync/status', response.status, await response.text());
+    throw new DrillHttpError('GET', ROUTES.syncStatus, response.status, await response.text());
   return (await response.json()) as SyncStatus;
 }
 
@@ -96,33 +97,34 @@ export class DrillControl {
 
   /** Fails with a clear message when the server is not in drill mode. */
   async state(): Promise<DrillState> {
-    const answer = await this.session.call<DrillState>('GET', '/api/drills');
+    const answer = await this.session.call<DrillState>('GET', DRILL_ROUTES.state);
     if (answer.status === 404)
       throw new Error(
         `${this.session.baseUrl} is not in drill mode: start it with RED_CORAL_DRILLS=1 (docs/DRILLS.md)`,
       );
-    if (answer.status !== 200) throw new DrillHttpError('GET', '/api/drills', answer.status, answer.body);
+    if (answer.status !== 200)
+      throw new DrillHttpError('GET', DRILL_ROUTES.state, answer.status, answer.body);
     return answer.body;
   }
 
   fault(request: FaultRequest): Promise<Fault> {
-    return this.session.expect<Fault>('POST', '/api/drills/faults', 201, request);
+    return this.session.expect<Fault>('POST', DRILL_ROUTES.faults, 201, request);
   }
 
   async clear(): Promise<number> {
-    return (await this.session.expect<{ cleared: number }>('DELETE', '/api/drills/faults', 200)).cleared;
+    return (await this.session.expect<{ cleared: number }>('DELETE', DRILL_ROUTES.faults, 200)).cleared;
   }
 
   async cut(client?: string): Promise<number> {
     const body = client === undefined ? {} : { client };
-    return (await this.session.expect<CutResponse>('POST', '/api/drills/cut', 200, body)).cut;
+    return (await this.session.expect<CutResponse>('POST', DRILL_ROUTES.cut, 200, body)).cut;
   }
 
   rotateEpoch(): Promise<RotateEpochResponse> {
-    return this.session.expect<RotateEpochResponse>('POST', '/api/drills/rotate-epoch', 200, {});
+    return this.session.expect<RotateEpochResponse>('POST', DRILL_ROUTES.rotateEpoch, 200, {});
   }
 
   wipe(): Promise<WipeResponse> {
-    return this.session.expect<WipeResponse>('POST', '/api/drills/wipe', 200, {});
+    return this.session.expect<WipeResponse>('POST', DRILL_ROUTES.wipe, 200, {});
   }
 }

@@ -22,7 +22,7 @@ import { listen } from '../../server/listeners';
 import { type SeededEmployee, seedDemo } from '../../server/seed';
 import { openStorage } from '../../server/storage/open';
 import { databasePath } from '../../server/storage/sqlite';
-import type { Storage } from '../../server/storage/types';
+import type { DrillHooks, Storage } from '../../server/storage/types';
 import { prepareTls, type TlsMaterial, type TlsSettings, tlsDir } from '../../server/tls/prepare';
 import type { Health, LoginResponse } from '../../src/shared/protocol';
 import { dropDatabase, freshDatabase } from './postgres';
@@ -256,6 +256,8 @@ export interface InProcessServer {
   staff: SeededEmployee[];
   app: FastifyInstance;
   storage: Storage;
+  /** The storage as drill mode sees it (the same object). */
+  drillHooks: DrillHooks;
   login(pin?: string): Promise<string>;
   /** Reads the server's database directly (`?` placeholders on both storages). */
   sql<T>(text: string, params?: unknown[]): Promise<T[]>;
@@ -321,7 +323,7 @@ export async function startInProcessServer(opts: InProcessOptions = {}): Promise
   const adminPin = opts.adminPin ?? '1234';
   const ownDatabase = kind === 'postgres' && !opts.databaseUrl;
   const databaseUrl = kind === 'postgres' ? (opts.databaseUrl ?? (await freshDatabase())) : null;
-  const { storage, epoch } = await openStorage({
+  const { storage, drillHooks, epoch } = await openStorage({
     databaseUrl,
     dataDir,
     logRetention: config.logRetention,
@@ -337,7 +339,7 @@ export async function startInProcessServer(opts: InProcessOptions = {}): Promise
   const settings: TlsSettings =
     opts.tls === true ? { mode: 'venue-ca', names: [] } : opts.tls ? opts.tls : { mode: 'off' };
   const tls = await prepareTls(settings, dataDir);
-  const app = await buildApp({ storage, epoch, config, tls });
+  const app = await buildApp({ storage, epoch, config, tls, drillHooks });
   const { port, httpsPort } = await listen(app, { host: '127.0.0.1', port: 0, httpsPort: 0 });
   const url = `http://127.0.0.1:${port}`;
   let stopped = false;
@@ -354,6 +356,7 @@ export async function startInProcessServer(opts: InProcessOptions = {}): Promise
     staff,
     app,
     storage,
+    drillHooks,
     login: (pin = adminPin) => loginAt(url, pin),
     sql: (text, params = []) => readRows(kind, dataDir, databaseUrl, text, params),
     stop: async () => {

@@ -843,7 +843,7 @@ describe.each(STORAGE_KINDS)('rotate-epoch and wipe on %s', (kind) => {
       expect(wipe.status).toBe(409);
       expect(errorOf(wipe).code).toBe('drill_unsupported');
       expect(errorOf(wipe).message).toContain('drill wipe works on SQLite only');
-      await expect(server.storage.wipe()).rejects.toMatchObject({ code: 'drill_unsupported' });
+      await expect(server.drillHooks.wipe()).rejects.toMatchObject({ code: 'drill_unsupported' });
       expect(await status(server.url)).toEqual(before);
       expect((await api.get('/api/products')).status).toBe(200);
       await sleep(2 * HEARTBEAT_MS);
@@ -917,14 +917,14 @@ describe.each(STORAGE_KINDS)('rotate-epoch and wipe on %s', (kind) => {
     const [hello] = a.events.filter((e) => e.event === 'hello');
     const oldId = `${before.epoch}/${lastSeq}`;
 
-    // Hold the wipe inside storage to see what everyone else gets meanwhile.
+    // Hold the wipe inside storage (its drill hook) to see what everyone else gets meanwhile.
     let entered = false;
     let release!: () => void;
     const gate = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const wipe = server.storage.wipe.bind(server.storage);
-    server.storage.wipe = async () => {
+    const wipe = server.drillHooks.wipe.bind(server.drillHooks);
+    server.drillHooks.wipe = async () => {
       entered = true;
       await gate;
       return wipe();
@@ -942,7 +942,7 @@ describe.each(STORAGE_KINDS)('rotate-epoch and wipe on %s', (kind) => {
     expect(refused.status).toBe(503);
     release();
     const wiped = await answer;
-    server.storage.wipe = wipe;
+    server.drillHooks.wipe = wipe;
 
     expect(wiped.status).toBe(200);
     const { epoch, staff } = wiped.body;

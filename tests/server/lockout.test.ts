@@ -8,11 +8,11 @@ import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { buildApp } from '../../server/app';
-import { type LockoutStore, MemoryLockoutStore } from '../../server/auth/lockout';
-import { PostgresLockoutStore } from '../../server/auth/lockout-postgres';
+import { MemoryLockoutStore } from '../../server/auth/lockout';
 import type { LockoutConfig } from '../../server/config';
 import { seedDemo } from '../../server/seed';
-import type { Storage } from '../../server/storage/types';
+import { PostgresLockoutStore } from '../../server/storage/postgres-lockout';
+import type { LockoutStore, Storage } from '../../server/storage/types';
 import type { LoginResponse } from '../../src/shared/protocol';
 import { dropDatabase, freshDatabase } from '../helpers/postgres';
 import {
@@ -89,11 +89,11 @@ describe.runIf(STORAGE_KINDS.includes('postgres'))('two instances on one Postgre
     expect((await login(a.url, WRONG)).status).toBe(401);
     const fourth = await login(b.url, WRONG);
     expect(fourth.status).toBe(429);
-    expect(fourth.headers.get('retry-after')).toBe('2');
+    expect(fourth.headers.get('retry-after')).toBe('3');
     expect(errorOf(fourth)).toEqual({
       code: 'too_many_attempts',
-      message: 'too many wrong PINs; try again in 2 s',
-      details: { retryAfterSeconds: 2 },
+      message: 'too many wrong PINs; try again in 3 s',
+      details: { retryAfterSeconds: 3 },
     });
     // Locked on both, even for the right PIN, with Retry-After.
     for (const server of [a, b]) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createApi, SyncError } from '../../src/sync/api';
+import { createApi } from '../../src/sync/api';
+import { SyncError } from '../../src/sync/errors';
 
 function answering(status: number, body: string, seen: Request[] = []): typeof fetch {
   return async (input, init) => {

@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SyncEvent } from '../../src/shared/protocol';
-import { SyncError } from '../../src/sync/api';
+import { SyncError } from '../../src/sync/errors';
 import type { SyncEngine } from '../../src/sync/types';
 import { until } from '../helpers/wait';
 import { category, FakeServer, product } from './support/fakeServer';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NETWORK_BACK } from '../../src/sw/messages';
-import { NETWORK_BACK_MESSAGE, type SignalSources, watchReconnectSignals } from '../../src/sync/reconnect';
+import { NETWORK_BACK } from '../../src/shared/workerMessages';
+import { type SignalSources, watchReconnectSignals } from '../../src/sync/reconnect';
 
 describe('reconnect signals', () => {
   it('network back, the tab visible again and the service worker message each run the check', () => {
@@ -18,7 +18,7 @@ describe('reconnect signals', () => {
     doc.visibilityState = 'visible';
     doc.dispatchEvent(new Event('visibilitychange'));
     sw.dispatchEvent(new MessageEvent('message', { data: { type: 'something-else' } }));
-    sw.dispatchEvent(new MessageEvent('message', { data: { type: NETWORK_BACK_MESSAGE } }));
+    sw.dispatchEvent(new MessageEvent('message', { data: { type: NETWORK_BACK } }));
     expect(reasons).toEqual([
       'network back (online event)',
       'tab visible again',
@@ -27,9 +27,5 @@ describe('reconnect signals', () => {
     stop();
     win.dispatchEvent(new Event('online'));
     expect(reasons).toHaveLength(3);
-  });
-
-  it('listens for the message type the service worker sends', () => {
-    expect(NETWORK_BACK_MESSAGE).toBe(NETWORK_BACK);
   });
 });

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { digestOf } from '../../src/shared/digest';
 import type { SyncEvent } from '../../src/shared/protocol';
-import { SyncError } from '../../src/sync/api';
+import { SyncError } from '../../src/sync/errors';
 import { until } from '../helpers/wait';
 import { FakeServer, product } from './support/fakeServer';
 import { kinds, makeStore } from './support/setup';

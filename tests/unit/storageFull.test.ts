@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SyncError } from '../../src/sync/api';
 import { SyncDatabase } from '../../src/sync/db';
+import { SyncError } from '../../src/sync/errors';
 import { createFullTracker, isQuotaError } from '../../src/sync/storageFull';
 import { createSyncLog } from '../../src/sync/syncLog';
 import type { SyncEngine } from '../../src/sync/types';

@@ -13,8 +13,8 @@ import {
   type ResourceFields,
   type ResourceName,
 } from '../../shared/resources';
-import type { QueuedWrite, ResourceStore } from '../../sync/types';
-import { toErrorInfo } from '../api';
+import { errorInfo } from '../../sync';
+import type { QueuedWrite, ResourceStore, SyncErrorInfo } from '../../sync/types';
 import { engine } from '../engine';
 import { navigate } from '../router';
 import { type Feedback, feedbackFor, placeIssues } from './errors';
@@ -70,8 +70,9 @@ export function ResourceForm({ resource, item }: { resource: ResourceName; item:
     setFeedback(NO_FEEDBACK);
   };
 
-  const fail = (error: unknown) => {
-    setFeedback(feedbackFor(toErrorInfo(error), resource, renderedPaths(fields, draft), nameOf));
+  /** Shows a refusal beside the fields: the server's (from the outbox) or anything thrown. */
+  const fail = (error: SyncErrorInfo) => {
+    setFeedback(feedbackFor(error, resource, renderedPaths(fields, draft), nameOf));
   };
 
   const submit = async (event: FormEvent) => {
@@ -131,7 +132,7 @@ export function ResourceForm({ resource, item }: { resource: ResourceName; item:
       setFeedback(NO_FEEDBACK);
       setPin('');
     } catch (error) {
-      fail(error);
+      fail(errorInfo(error));
     } finally {
       setBusy(false);
     }
@@ -163,7 +164,7 @@ export function ResourceForm({ resource, item }: { resource: ResourceName; item:
       }
       navigate({ screen: 'manage', resource });
     } catch (error) {
-      fail(error);
+      fail(errorInfo(error));
       setBusy(false);
       setConfirmingDelete(false);
     }

@@ -3,8 +3,8 @@
  * server took it, refused it, or it waits in the outbox (offline, or the server did not
  * answer) and will be sent on its own.
  */
+import { errorInfo } from '../../sync';
 import type { QueuedWrite, SyncErrorInfo } from '../../sync/types';
-import { toErrorInfo } from '../api';
 import { engine } from '../engine';
 
 export type Outcome<T> =
@@ -25,7 +25,7 @@ export function outcomeOf<T>({ entry, settled }: QueuedWrite<T>): Promise<Outcom
     };
     settled.then(
       (value) => finish({ kind: 'saved', value }),
-      (error: unknown) => finish({ kind: 'refused', error: toErrorInfo(error) }),
+      (error: unknown) => finish({ kind: 'refused', error: errorInfo(error) }),
     );
     const waiting = () => {
       const current = engine.outbox.store.getState().entries.find((e) => e.seq === entry.seq);

@@ -5,7 +5,7 @@
 import { useState } from 'react';
 import { useStore } from 'zustand';
 import { RESOURCES } from '../../shared/resources';
-import { toErrorInfo } from '../api';
+import { errorInfo } from '../../sync';
 import { PendingChanges, useOutboxEntries } from '../components/PendingChanges';
 import { SyncLogList } from '../components/SyncLogList';
 import { engine } from '../engine';
@@ -38,7 +38,7 @@ export function DiagnosticsScreen() {
     try {
       await action();
     } catch (e) {
-      setError(`${label} failed: ${toErrorInfo(e).message}`);
+      setError(`${label} failed: ${errorInfo(e).message}`);
     } finally {
       setBusy(null);
     }

@@ -1,13 +1,13 @@
 /** Sign-in with a PIN. Needs the server once; afterwards the session is remembered on the device. */
 import { type FormEvent, useState } from 'react';
-import { toErrorInfo } from '../api';
+import { errorInfo } from '../../sync';
 import { InsecureOriginNotice } from '../components/InsecureOriginNotice';
 import { PinPad } from '../components/PinPad';
 import { useStoredOutboxCount } from '../secureOrigin';
 import { signIn, useSessionNotice } from '../session';
 
 function messageFor(error: unknown): string {
-  const info = toErrorInfo(error);
+  const info = errorInfo(error);
   switch (info.code) {
     case 'wrong_pin':
       return 'That PIN is not right. Try again.';

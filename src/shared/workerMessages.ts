@@ -1,6 +1,6 @@
 /**
- * Messages between pages and the service worker. Kept in src/sw because the worker may
- * import nothing from the page's runtime; the page imports these names from here.
+ * Messages between pages and the service worker. In src/shared because both runtimes
+ * import them and the worker may import nothing from the page's.
  */
 
 /** Worker → page: the API answers again; run the reconnect check. */
@@ -11,8 +11,6 @@ export const NETWORK_LOST = 'network-lost';
 export const SKIP_WAITING = 'SKIP_WAITING';
 /** Background Sync tag the page registers when it goes offline; its `sync` event means "back". */
 export const NETWORK_BACK_SYNC_TAG = 'red-coral-network-back';
-/** The health endpoint the worker probes; needs no session and is never cached. */
-export const HEALTH_URL = '/api/health';
 
 export type PageToWorkerMessage = { type: typeof NETWORK_LOST } | { type: typeof SKIP_WAITING };
 export type WorkerToPageMessage = { type: typeof NETWORK_BACK; reason: string };

@@ -14,7 +14,7 @@
  */
 import type pg from 'pg';
 import type { LockoutConfig } from '../config';
-import type { LockoutStore } from './lockout';
+import type { LockoutStore } from './types';
 
 /** The database's clock in ms; the same value throughout one statement. */
 const NOW_MS = '(extract(epoch FROM statement_timestamp()) * 1000)::bigint';
