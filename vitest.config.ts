@@ -30,8 +30,10 @@ export default defineConfig({
           ],
           environment: 'node',
           expect: expectOptions,
-          testTimeout: 30_000,
-          hookTimeout: 60_000,
+          // Property tests run hundreds of real writes (SQLite fsyncs each commit): on a loaded
+          // machine they take several times their idle duration. Limits catch hangs, not slowness.
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
         },
       },
       {
