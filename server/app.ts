@@ -22,6 +22,7 @@ import { registerAuthRoutes } from './routes/auth';
 import { registerHealthRoutes } from './routes/health';
 import { registerResourceRoutes } from './routes/resources';
 import { registerSyncRoutes } from './routes/sync';
+import { registerVenueRoutes } from './routes/venue';
 import { SseHub } from './sse/hub';
 import { hasBuiltApp, registerStatic } from './static';
 import type { Storage } from './storage/types';
@@ -203,6 +204,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerSyncRoutes(app, ctx);
   registerAuthRoutes(app, ctx);
   registerResourceRoutes(app, ctx);
+  registerVenueRoutes(app, ctx);
   // Without drill mode these routes do not exist: /api/drills is an unknown path (404).
   if (drills) registerDrillRoutes(app, ctx, drills);
   if (hasBuiltApp(config.distDir)) await registerStatic(app, config.distDir);

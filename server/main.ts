@@ -1,8 +1,8 @@
 /**
  * `npm start`: environment → storage (SQLite, or PostgreSQL with DATABASE_URL) → demo
- * seed on a new database → app → listen. Prints the LAN URLs to open on the tablets and,
- * once, the demo staff's PINs. SIGTERM/SIGINT: end event streams, let in-flight writes
- * finish, close the database.
+ * seed on a new database → stored items upgraded to today's schemas → app → listen.
+ * Prints the LAN URLs to open on the tablets and, once, the demo staff's PINs.
+ * SIGTERM/SIGINT: end event streams, let in-flight writes finish, close the database.
  */
 import { networkInterfaces } from 'node:os';
 import { dirname, resolve } from 'node:path';
@@ -14,6 +14,7 @@ import { StartupError } from './errors';
 import { formatStaffSheet, seedDemo } from './seed';
 import { buildAppIfMissing } from './static';
 import { openStorage } from './storage/open';
+import { describeUpgrade, upgradeStoredItems } from './upgrade';
 
 /** Exit status after the database's history broke under us: restart me (EX_TEMPFAIL). */
 const EXIT_HISTORY_BROKE = 75;
@@ -47,8 +48,17 @@ async function main(): Promise<void> {
   // Instances starting together on a new database: exactly one seeds it.
   await storage.exclusive('seed', async () => {
     if (!(await storage.isNew())) return;
-    const staff = await seedDemo(storage, { adminPin: config.adminPin, scryptN: config.scryptN });
+    const staff = await seedDemo(storage, {
+      adminPin: config.adminPin,
+      scryptN: config.scryptN,
+      timeZone: config.venue.timeZone,
+    });
     process.stdout.write(formatStaffSheet(staff));
+  });
+  // Before listening: no device is served an item older than today's schema. Instances
+  // starting together upgrade once; the others then find nothing to do.
+  await storage.exclusive('upgrade', async () => {
+    for (const line of describeUpgrade(await upgradeStoredItems(storage))) process.stdout.write(`${line}\n`);
   });
 
   const app = await buildApp({ storage, epoch, config });
