@@ -1,9 +1,10 @@
 /**
- * The few requests the app makes itself (sign-in, sign-out) and one way to read any
+ * The few requests the app makes itself (sign-in, sign-out, the price preview) and one way to read any
  * error, whether the server answered with the contract's error body, the engine threw,
  * or the network failed. Resource reads and writes go through the sync engine.
  */
 import type { ApiErrorBody, LoginResponse } from '../shared/protocol';
+import { PRICE_PREVIEW_PATH, PRICE_PREVIEW_QUERY, type PricePreview } from '../shared/venue';
 import { SyncError } from '../sync';
 import type { SyncErrorInfo } from '../sync/types';
 
@@ -77,4 +78,30 @@ export async function logout(token: string): Promise<void> {
     headers: { authorization: `Bearer ${token}` },
     credentials: 'same-origin',
   }).catch(() => undefined);
+}
+
+/** `GET /api/price-preview`: the server's price of a product at an instant, and the rules that made it. */
+export async function fetchPricePreview(
+  token: string | null,
+  query: { productId: string; zoneId: string | null; at: number },
+  signal?: AbortSignal,
+): Promise<PricePreview> {
+  const params = new URLSearchParams({
+    [PRICE_PREVIEW_QUERY.productId]: query.productId,
+    [PRICE_PREVIEW_QUERY.at]: new Date(query.at).toISOString(),
+  });
+  if (query.zoneId) params.set(PRICE_PREVIEW_QUERY.zoneId, query.zoneId);
+  let response: Response;
+  try {
+    response = await fetch(`${PRICE_PREVIEW_PATH}?${params}`, {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+      credentials: 'same-origin',
+      signal,
+    });
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    throw new ApiError('network_error', 0, 'The server could not be reached.');
+  }
+  if (!response.ok) throw await readError(response);
+  return (await response.json()) as PricePreview;
 }

@@ -56,6 +56,16 @@ function Control(props: EditorProps & { describedBy: string | undefined }) {
           onChange={(e) => onChange(e.target.value === '' && field.nullable ? null : e.target.value)}
         />
       );
+    case 'date':
+      return (
+        <input
+          {...common}
+          type="date"
+          className="input input--date"
+          value={typeof value === 'string' ? value : ''}
+          onChange={(e) => onChange(e.target.value === '' && field.nullable ? null : e.target.value)}
+        />
+      );
     case 'number':
       return <NumberInput {...props} />;
     case 'boolean':

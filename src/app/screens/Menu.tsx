@@ -1,18 +1,20 @@
 /** The menu as staff sell from it: categories, products at today's prices, tags and options. */
 import { useDeferredValue, useMemo, useState } from 'react';
+import { applyRules, rulesInForce, venueMoment } from '../../shared/pricing';
 import type { Item } from '../../shared/resources';
 import { EmptyState } from '../components/EmptyState';
 import { ProductCard } from '../components/ProductCard';
 import {
   byDisplayOrder,
   useById,
+  useHeldBackCount,
   useIsLoading,
   useItems,
   useNow,
   useRecentlyChanged,
   useSortedItems,
 } from '../hooks';
-import { priceOf } from '../pricing';
+import { useVenue } from '../venue';
 
 /** Lower-case words a product can be found by: its name, description, category and tags. */
 function searchText(product: Item<'product'>, categoryName: string, tagNames: string[]): string {
@@ -28,8 +30,12 @@ export function MenuScreen() {
   const rules = useItems('price_rule');
   const zones = useSortedItems('zone');
   const changed = useRecentlyChanged('product');
-  const loading = useIsLoading('product');
+  // Products waiting for their category are on their way: "Loading…", not "nothing here".
+  const neverLoaded = useIsLoading('product');
+  const waiting = useHeldBackCount('product') > 0;
+  const loading = neverLoaded || waiting;
   const now = useNow(60_000);
+  const { timeZone, currency } = useVenue();
 
   const [query, setQuery] = useState('');
   const [categoryId, setCategoryId] = useState<string | null>(null);
@@ -50,7 +56,9 @@ export function MenuScreen() {
         return words.every((w) => text.includes(w));
       })
       .sort(byDisplayOrder);
-    const at = new Date(now);
+    // The venue's clock, once for the whole menu; the rules in force, once; then per product.
+    const inForce = rulesInForce(rules, venueMoment(now, timeZone));
+    const context = { zoneId: zoneId || null, categories: categoriesById };
     return categories
       .map((category) => ({
         category,
@@ -58,11 +66,11 @@ export function MenuScreen() {
           .filter((p) => p.categoryId === category.id)
           .map((product) => ({
             product,
-            price: priceOf(product, rules, { at, zoneId: zoneId || null, categories: categoriesById }),
+            price: applyRules(product, inForce, context),
           })),
       }))
       .filter((section) => section.entries.length > 0);
-  }, [products, categories, categoriesById, tags, rules, categoryId, zoneId, deferredQuery, now]);
+  }, [products, categories, categoriesById, tags, rules, categoryId, zoneId, deferredQuery, now, timeZone]);
 
   return (
     <section className="screen menu" aria-labelledby="menu-title">
@@ -133,6 +141,7 @@ export function MenuScreen() {
                 tags={tags}
                 attributes={attributes}
                 highlighted={product.id in changed}
+                currency={currency}
               />
             ))}
           </ul>
