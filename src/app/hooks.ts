@@ -37,6 +37,29 @@ export function useById<R extends ResourceName>(resource: R): Record<string, Ite
   return useSyncExternalStore(subscribeToAllStores, () => holdBack.shown(resource).byId);
 }
 
+/** Answers of useByIdOf by list of types, kept while every record is the same. */
+const byIdOfCache = new Map<
+  string,
+  { records: unknown[]; value: Partial<Record<ResourceName, Record<string, Item>>> }
+>();
+
+function byIdOf(resources: readonly ResourceName[]): Partial<Record<ResourceName, Record<string, Item>>> {
+  const key = resources.join(',');
+  const records = resources.map((r) => holdBack.shown(r).byId);
+  const cached = byIdOfCache.get(key);
+  if (cached?.records.every((r, i) => r === records[i])) return cached.value;
+  const value = Object.fromEntries(resources.map((r, i) => [r, records[i]]));
+  byIdOfCache.set(key, { records, value });
+  return value;
+}
+
+/** The shown items of several types by id, for a list whose types vary (Manage's rows name what they point at). */
+export function useByIdOf(
+  resources: readonly ResourceName[],
+): Partial<Record<ResourceName, Record<string, Item>>> {
+  return useSyncExternalStore(subscribeToAllStores, () => byIdOf(resources));
+}
+
 /** Whether the device holds this item but keeps it off the screens until its references arrive. */
 export function useIsHeldBack(resource: ResourceName, id: string): boolean {
   return useSyncExternalStore(subscribeToAllStores, () => holdBack.shown(resource).held.has(id));

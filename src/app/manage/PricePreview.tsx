@@ -144,19 +144,29 @@ export function PricePreview({ draft, item }: { draft: Record<string, unknown>; 
         The saved rules, as the menu prices them at the venue’s time ({timeZone}).
       </p>
       <div className="preview__inputs">
-        <label className="preview__input">
-          <span>Product</span>
-          <select className="input" value={chosenId} onChange={(e) => setProductId(e.target.value)}>
+        <div className="preview__input">
+          <label htmlFor="preview-product">Product</label>
+          <select
+            id="preview-product"
+            className="input"
+            value={chosenId}
+            onChange={(e) => setProductId(e.target.value)}
+          >
             {products.map((p) => (
               <option key={p.id} value={p.id}>
                 {p.name}
               </option>
             ))}
           </select>
-        </label>
-        <label className="preview__input">
-          <span>Zone</span>
-          <select className="input" value={zoneId} onChange={(e) => setZoneId(e.target.value)}>
+        </div>
+        <div className="preview__input">
+          <label htmlFor="preview-zone">Zone</label>
+          <select
+            id="preview-zone"
+            className="input"
+            value={zoneId}
+            onChange={(e) => setZoneId(e.target.value)}
+          >
             <option value="">Any zone</option>
             {zones.map((z) => (
               <option key={z.id} value={z.id}>
@@ -164,25 +174,27 @@ export function PricePreview({ draft, item }: { draft: Record<string, unknown>; 
               </option>
             ))}
           </select>
-        </label>
-        <label className="preview__input">
-          <span>Day</span>
+        </div>
+        <div className="preview__input">
+          <label htmlFor="preview-day">Day</label>
           <input
+            id="preview-day"
             type="date"
             className="input input--date"
             value={when.date}
             onChange={(e) => setWhen((w) => ({ ...w, date: e.target.value }))}
           />
-        </label>
-        <label className="preview__input">
-          <span>Time</span>
+        </div>
+        <div className="preview__input">
+          <label htmlFor="preview-time">Time</label>
           <input
+            id="preview-time"
             type="time"
             className="input input--time"
             value={when.time}
             onChange={(e) => setWhen((w) => ({ ...w, time: e.target.value }))}
           />
-        </label>
+        </div>
         <button
           type="button"
           className="button"

@@ -2,12 +2,13 @@
  * Create, edit and delete for every type the signed-in role may write. Types it may not
  * write are not offered; opening one by URL says so instead of showing a form.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { type Item, RESOURCE_NAMES, RESOURCES, type ResourceName } from '../../shared/resources';
 import { EmptyState } from '../components/EmptyState';
 import { PendingChanges } from '../components/PendingChanges';
 import { formatMoney } from '../format';
 import {
+  useByIdOf,
   useIsHeldBack,
   useIsLoading,
   useItemsByName,
@@ -15,13 +16,14 @@ import {
   useRecentlyChanged,
   useSortedItems,
 } from '../hooks';
+import { fieldsOf } from '../manage/fields';
 import { ResourceForm } from '../manage/ResourceForm';
 import { type Route, routeHref } from '../router';
 import { mayWrite, useSession } from '../session';
 import { useVenue } from '../venue';
 
-/** A short second line for a list row: a price, what a rule does, a flag, or nothing. */
-function summaryOf(item: Item, currency: string | null): string {
+/** A short second line for a list row: a price, what a rule does, what it belongs to, a flag. */
+function summaryOf(item: Item, currency: string | null, belongsTo: string[]): string {
   const parts: string[] = [];
   if ('priceCents' in item) parts.push(formatMoney(item.priceCents, currency));
   if ('amountType' in item) {
@@ -35,6 +37,7 @@ function summaryOf(item: Item, currency: string | null): string {
   }
   if ('address' in item) parts.push(item.address);
   if ('seats' in item) parts.push(`${item.seats} seats`);
+  parts.push(...belongsTo);
   if ('active' in item && !item.active) parts.push('inactive');
   return parts.join(' · ');
 }
@@ -53,6 +56,19 @@ function ItemList({ resource, selectedId }: { resource: ResourceName; selectedId
   const pending = usePending(resource);
   const loading = useIsLoading(resource);
   const { currency } = useVenue();
+  // A row names what it belongs to (a product's category, a table's zone), by the type's single references.
+  const singles = useMemo(
+    () =>
+      fieldsOf(resource).flatMap((f) => (f.kind === 'reference' ? [{ key: f.key, target: f.target }] : [])),
+    [resource],
+  );
+  const targets = useByIdOf(useMemo(() => [...new Set(singles.map((f) => f.target))], [singles]));
+  const belongsTo = (item: Item) =>
+    singles.flatMap(({ key, target }) => {
+      const id = (item as Record<string, unknown>)[key];
+      const name = typeof id === 'string' ? targets[target]?.[id]?.name : undefined;
+      return name ? [name] : [];
+    });
   const [query, setQuery] = useState('');
   const listRef = useRef<HTMLUListElement>(null);
   const words = query.trim().toLowerCase();
@@ -93,7 +109,7 @@ function ItemList({ resource, selectedId }: { resource: ResourceName; selectedId
               >
                 <span className="row__title">{item.name}</span>
                 {state && <span className={`badge badge--${state}`}>{PENDING_BADGE[state]}</span>}
-                <span className="row__meta">{summaryOf(item, currency)}</span>
+                <span className="row__meta">{summaryOf(item, currency, belongsTo(item))}</span>
               </a>
             </li>
           );
