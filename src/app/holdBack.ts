@@ -26,6 +26,10 @@ const NOTHING_HELD: ReadonlySet<string> = new Set();
 
 interface Entry {
   inputs: readonly unknown[];
+  /** The targets' shown records the answer was computed against. */
+  targets: ReadonlyMap<ResourceName, Record<string, Item>>;
+  /** Items found to resolve every cross-type reference; unchanged items need no new look. */
+  resolved: WeakSet<Item>;
   shown: Shown;
 }
 
@@ -40,22 +44,36 @@ function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   return true;
 }
 
-/** Ids of items with a reference the targets do not show; self-references to a fixed point. */
+/** True when `after` still holds every id `before` held: nothing resolved before can be missing now. */
+function onlyGrew(before: Record<string, Item>, after: Record<string, Item>): boolean {
+  if (before === after) return true;
+  for (const id in before) if (!Object.hasOwn(after, id)) return false;
+  return true;
+}
+
+/**
+ * Ids of items with a reference the targets do not show; self-references (a category's
+ * parent) to a fixed point. Items in `resolved` are known to resolve against targets that
+ * only grew since, so only new, changed and held items are looked at.
+ */
 function heldIds(
   resource: ResourceName,
   own: Held,
   targets: ReadonlyMap<ResourceName, Record<string, Item>>,
+  resolved: WeakSet<Item>,
 ): Set<string> {
   const held = new Set<string>();
   const references = RESOURCES[resource].references;
   const across = references.filter((r) => r.target !== resource);
   const within = references.filter((r) => r.target === resource);
   for (const item of own.items) {
+    if (resolved.has(item)) continue;
     const missing = across.some((ref) => {
       const shown = targets.get(ref.target)!;
       return ref.ids(item).some((id) => !Object.hasOwn(shown, id));
     });
     if (missing) held.add(item.id);
+    else resolved.add(item);
   }
   // A category under a held (or missing) parent is held too, however deep.
   for (let changed = within.length > 0; changed; ) {
@@ -97,7 +115,11 @@ export function createHoldBack(read: (resource: ResourceName) => Held) {
     const cached = cache.get(resource);
     if (cached && same(cached.inputs, inputs)) return cached.shown as Shown<R>;
 
-    const held = heldIds(resource, own, targets);
+    // Targets that only gained items cannot break what resolved before: keep those verdicts.
+    const grew =
+      cached !== undefined && [...targets].every(([t, byId]) => onlyGrew(cached.targets.get(t)!, byId));
+    const resolved = grew ? cached.resolved : new WeakSet<Item>();
+    const held = heldIds(resource, own, targets, resolved);
     let result: Shown;
     if (held.size === 0) result = { ...own, held: NOTHING_HELD };
     else if (cached && cached.inputs[0] === own.items && sameSet(cached.shown.held, held))
@@ -106,7 +128,7 @@ export function createHoldBack(read: (resource: ResourceName) => Held) {
     // Keep the arrays when the answer is the same, so selectors see no change.
     if (cached && cached.shown.items === result.items && cached.shown.byId === result.byId)
       result = cached.shown;
-    cache.set(resource, { inputs, shown: result });
+    cache.set(resource, { inputs, targets, resolved, shown: result });
     return result as Shown<R>;
   }
 

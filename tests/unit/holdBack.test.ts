@@ -56,6 +56,20 @@ describe('the hold-back', () => {
     expect(s.ids('product')).toEqual(['p', 'q']);
   });
 
+  it('holds a product back again when its category leaves the device (a reload replaced it)', () => {
+    const s = stores({
+      category: [category('c'), category('d')],
+      product: [product('p', 'c'), product('q', 'd')],
+    });
+    expect(s.ids('product')).toEqual(['p', 'q']);
+    s.set('category', [category('d')]);
+    expect(s.ids('product')).toEqual(['q']);
+    // A changed product is looked at again even while its targets only grow.
+    s.set('category', [category('d'), category('e')]);
+    s.set('product', [product('p', 'c'), product('q', 'gone')]);
+    expect(s.ids('product')).toEqual([]);
+  });
+
   it('holds a table back until its zone arrives', () => {
     const s = stores({ dining_table: [table('t1', 'z')] });
     expect(s.ids('dining_table')).toEqual([]);

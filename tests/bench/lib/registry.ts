@@ -6,6 +6,7 @@ import { coldBootOffline } from '../cold_boot_offline';
 import { fanout1k } from '../fanout_1k';
 import { fanout2x } from '../fanout_2x';
 import { fanout10k } from '../fanout_10k';
+import { holdBack } from '../hold_back';
 import { restartVerify } from '../restart_verify';
 import { snapshotPersist } from '../snapshot_persist';
 import { statusRps } from '../status_rps';
@@ -14,6 +15,7 @@ import type { Benchmark } from './bench';
 
 export const BENCHMARKS: Benchmark[] = [
   statusRps,
+  holdBack,
   writeThroughput,
   fanout1k,
   fanout10k,
