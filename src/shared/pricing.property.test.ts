@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { noScope, rule } from '../../tests/unit/support/priceRules';
 import {
   applyRules,
   type PriceRule,
@@ -16,27 +17,6 @@ import {
 } from './pricing';
 
 const runs = (seed: number, numRuns = 200) => ({ seed, numRuns });
-const noScope = { productIds: [], categoryIds: [], tagIds: [], zoneIds: [] };
-
-function rule(fields: Partial<PriceRule> & { id: string }): PriceRule {
-  return {
-    version: 1,
-    name: fields.id,
-    kind: 'discount',
-    amountType: 'percent',
-    amount: 10,
-    scope: noScope,
-    weekdays: [],
-    startTime: null,
-    endTime: null,
-    validFrom: null,
-    validUntil: null,
-    priority: 0,
-    exclusive: false,
-    active: true,
-    ...fields,
-  };
-}
 
 const hhmm = (minutes: number) =>
   `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;

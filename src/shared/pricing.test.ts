@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { noScope, rule } from '../../tests/unit/support/priceRules';
 import {
   type PriceRule,
   priceOf,
@@ -16,29 +17,7 @@ const categories = {
   'c-mains': { parentId: 'c-food' },
   'c-drinks': { parentId: null },
 };
-const noScope = { productIds: [], categoryIds: [], tagIds: [], zoneIds: [] };
 const BERLIN = 'Europe/Berlin';
-
-/** A rule with every optional field at its default, overridden by `fields`. */
-function rule(fields: Partial<PriceRule> & { id: string }): PriceRule {
-  return {
-    version: 1,
-    name: fields.id,
-    kind: 'discount',
-    amountType: 'percent',
-    amount: 10,
-    scope: noScope,
-    weekdays: [],
-    startTime: null,
-    endTime: null,
-    validFrom: null,
-    validUntil: null,
-    priority: 0,
-    exclusive: false,
-    active: true,
-    ...fields,
-  };
-}
 
 // 2024-05-15 is a Wednesday (ISO weekday 3).
 const moment = (date: string, weekday: number, hhmm: string): VenueMoment => {

@@ -10,8 +10,9 @@ import { type Price, type PriceRule, priceOf, venueInstant, venueMoment } from '
 import { type Item, RESOURCES } from '../../shared/resources';
 import type { PricePreview as ServerPreview } from '../../shared/venue';
 import { fetchPricePreview, toErrorInfo } from '../api';
+import { ZoneSelect } from '../components/ZoneSelect';
 import { formatMoney, WEEKDAY_NAMES } from '../format';
-import { useById, useItems, useItemsByName, useResourceState, useSortedItems } from '../hooks';
+import { useById, useItems, useItemsByName, useResourceState } from '../hooks';
 import { sessionStore } from '../session';
 import { useVenue } from '../venue';
 
@@ -85,7 +86,6 @@ function samePrice(a: Pick<Price, 'priceCents' | 'steps'>, b: Pick<Price, 'price
 export function PricePreview({ draft, item }: { draft: Record<string, unknown>; item: Item | null }) {
   const products = useItemsByName('product');
   const productsById = useById('product');
-  const zones = useSortedItems('zone');
   const rules = useItems('price_rule');
   const categories = useById('category');
   const ruleVersion = useResourceState('price_rule', (s) => s.lastVersion);
@@ -161,19 +161,7 @@ export function PricePreview({ draft, item }: { draft: Record<string, unknown>; 
         </div>
         <div className="preview__input">
           <label htmlFor="preview-zone">Zone</label>
-          <select
-            id="preview-zone"
-            className="input"
-            value={zoneId}
-            onChange={(e) => setZoneId(e.target.value)}
-          >
-            <option value="">Any zone</option>
-            {zones.map((z) => (
-              <option key={z.id} value={z.id}>
-                {z.name}
-              </option>
-            ))}
-          </select>
+          <ZoneSelect id="preview-zone" value={zoneId} onChange={setZoneId} />
         </div>
         <div className="preview__input">
           <label htmlFor="preview-day">Day</label>

@@ -4,6 +4,7 @@ import { applyRules, rulesInForce, venueMoment } from '../../shared/pricing';
 import type { Item } from '../../shared/resources';
 import { EmptyState } from '../components/EmptyState';
 import { ProductCard } from '../components/ProductCard';
+import { ZoneSelect } from '../components/ZoneSelect';
 import {
   byDisplayOrder,
   useById,
@@ -28,7 +29,6 @@ export function MenuScreen() {
   const tags = useById('tag');
   const attributes = useById('attribute');
   const rules = useItems('price_rule');
-  const zones = useSortedItems('zone');
   const changed = useRecentlyChanged('product');
   // Products waiting for their category are on their way: "Loading…", not "nothing here".
   const neverLoaded = useIsLoading('product');
@@ -85,17 +85,10 @@ export function MenuScreen() {
             value={query}
             onChange={(e) => setQuery(e.target.value)}
           />
-          <label className="toolbar__field">
-            <span>Prices for</span>
-            <select className="input" value={zoneId} onChange={(e) => setZoneId(e.target.value)}>
-              <option value="">Any zone</option>
-              {zones.map((z) => (
-                <option key={z.id} value={z.id}>
-                  {z.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <div className="toolbar__field">
+            <label htmlFor="menu-zone">Prices for</label>
+            <ZoneSelect id="menu-zone" value={zoneId} onChange={setZoneId} />
+          </div>
         </div>
       </div>
       <fieldset className="chips">
