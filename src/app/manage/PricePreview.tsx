@@ -90,6 +90,11 @@ export function PricePreview({ draft, item }: { draft: Record<string, unknown>; 
   const categories = useById('category');
   const ruleVersion = useResourceState('price_rule', (s) => s.lastVersion);
   const categoryVersion = useResourceState('category', (s) => s.lastVersion);
+  // Unsent edits are laid over this device's data: its answer may differ until they are sent.
+  const unsent =
+    useResourceState('price_rule', (s) => Object.keys(s.pending).length) +
+    useResourceState('category', (s) => Object.keys(s.pending).length) +
+    useResourceState('product', (s) => Object.keys(s.pending).length);
   const { timeZone, currency } = useVenue();
 
   const scope = (draft.scope ?? {}) as Partial<PriceRule['scope']>;
@@ -118,7 +123,14 @@ export function PricePreview({ draft, item }: { draft: Record<string, unknown>; 
 
   const versions = `${ruleVersion}/${categoryVersion}/${product?.version ?? 0}`;
   const answer = useServerPreview(chosenId, zoneId || null, at, versions);
-  const server = answer.state === 'answered' ? answer.preview : null;
+  // An answer to the inputs before the last change is no answer to these.
+  const server =
+    answer.state === 'answered' &&
+    answer.preview.productId === chosenId &&
+    answer.preview.zoneId === (zoneId || null) &&
+    Date.parse(answer.preview.at) === at
+      ? answer.preview
+      : null;
   const sameData =
     server !== null &&
     server.versions.price_rule === ruleVersion &&
@@ -132,9 +144,11 @@ export function PricePreview({ draft, item }: { draft: Record<string, unknown>; 
         ? 'Asking the server…'
         : agree
           ? 'The server and this device agree.'
-          : sameData
-            ? 'The server and this device disagree on the same data. Please report this.'
-            : 'This device is still catching up with the server; the answers will meet in a moment.';
+          : unsent > 0
+            ? 'This device holds changes the server has not taken yet, and prices with them.'
+            : sameData
+              ? 'The server and this device disagree on the same data. Please report this.'
+              : 'This device is still catching up with the server; the answers will meet in a moment.';
   const venueTime = Number.isNaN(at) ? null : venueMoment(at, timeZone);
 
   return (
@@ -218,7 +232,7 @@ export function PricePreview({ draft, item }: { draft: Record<string, unknown>; 
       )}
       {product && (
         <p
-          className={`notice ${agree ? 'notice--ok' : answer.state === 'failed' || sameData ? 'notice--error' : 'notice--info'}`}
+          className={`notice ${agree ? 'notice--ok' : answer.state === 'failed' || (sameData && unsent === 0) ? 'notice--error' : 'notice--info'}`}
           role="status"
           data-testid="preview-verdict"
           data-agree={agree ? 'true' : server ? 'false' : 'pending'}
