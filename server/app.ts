@@ -22,6 +22,7 @@ import { registerHealthRoutes } from './routes/health';
 import { registerResourceRoutes } from './routes/resources';
 import { registerSetupRoutes } from './routes/setup';
 import { registerSyncRoutes } from './routes/sync';
+import { registerVenueRoutes } from './routes/venue';
 import { registerSecurityHeaders } from './security';
 import { SseHub } from './sse/hub';
 import { hasBuiltApp, registerStatic } from './static';
@@ -180,6 +181,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerAuthRoutes(app, ctx);
   registerResourceRoutes(app, ctx);
   registerSetupRoutes(app, ctx);
+  registerVenueRoutes(app, ctx);
   // Without drill mode these routes do not exist: /api/drills is an unknown path (404).
   if (drills) registerDrillRoutes(app, ctx, drills);
   if (hasBuiltApp(config.distDir)) await registerStatic(app, config.distDir);

@@ -4,6 +4,7 @@
  * instead of waiting on production timings.
  */
 import { resolve } from 'node:path';
+import { isCurrency, isTimeZone, type Venue } from '../src/shared/venue';
 import { StartupError } from './errors';
 import { parseNameList } from './tls/names';
 import type { TlsSettings } from './tls/prepare';
@@ -54,6 +55,8 @@ export interface AppConfig {
   requestTimeoutMs: number;
   /** How often the two deadlines are checked: a late request is cut off at most this late. */
   deadlineCheckMs: number;
+  /** The venue's time zone and currency, served at GET /api/venue (src/shared/venue.ts). */
+  venue: Venue;
 }
 
 export interface ServerConfig extends AppConfig {
@@ -90,6 +93,8 @@ export const DEFAULT_CONFIG: AppConfig = {
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 20_000,
   deadlineCheckMs: 1_000,
+  // The server's own zone (TZ, else the system's): a venue server usually sits in the venue.
+  venue: { timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC', currency: 'EUR' },
 };
 
 /** Reads a positive integer variable, or fails loudly: a typo must not become a default. */
@@ -162,6 +167,28 @@ function tlsSettings(env: NodeJS.ProcessEnv): TlsSettings {
   return { mode: 'venue-ca', names: parseNameList(env.RED_CORAL_TLS_NAMES, 'RED_CORAL_TLS_NAMES') };
 }
 
+/**
+ * RED_CORAL_TIMEZONE and RED_CORAL_CURRENCY: refused unless Intl knows them, because a
+ * misspelt zone would otherwise price every rule at the wrong hour on every tablet.
+ */
+function venueSettings(env: NodeJS.ProcessEnv): Venue {
+  const zone = env.RED_CORAL_TIMEZONE || DEFAULT_CONFIG.venue.timeZone;
+  if (!isTimeZone(zone))
+    throw new StartupError(
+      `RED_CORAL_TIMEZONE must be an IANA time zone such as Europe/Berlin, got "${zone}"`,
+    );
+  const currency = (env.RED_CORAL_CURRENCY || DEFAULT_CONFIG.venue.currency).toUpperCase();
+  if (!isCurrency(currency))
+    throw new StartupError(
+      `RED_CORAL_CURRENCY must be an ISO 4217 currency code such as EUR, got "${env.RED_CORAL_CURRENCY}"`,
+    );
+  // Canonical spelling ("europe/berlin" → "Europe/Berlin"), so every client gets the same name.
+  return {
+    timeZone: new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone,
+    currency,
+  };
+}
+
 /** The server's settings from environment variables (see docs/SERVER.md). */
 export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): ServerConfig {
   const adminPin = env.RED_CORAL_ADMIN_PIN || null;
@@ -203,5 +230,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): ServerC
     logLevel: env.LOG_LEVEL || 'info',
     distDir: resolve(projectRoot, 'dist'),
     drills: drillMode(env),
+    venue: venueSettings(env),
   };
 }

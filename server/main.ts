@@ -1,7 +1,8 @@
 /**
  * `npm start`: environment → TLS material → storage (SQLite, or PostgreSQL with
- * DATABASE_URL) → demo seed on a new database → app → listen on HTTP and HTTPS. Prints
- * where tablets open the app, the set-up page and, once, the demo staff's PINs (announce.ts).
+ * DATABASE_URL) → demo seed on a new database → stored items upgraded to today's schemas →
+ * app → listen on HTTP and HTTPS. Prints where tablets open the app, the set-up page and,
+ * once, the demo staff's PINs (announce.ts).
  * SIGTERM/SIGINT: end event streams, let in-flight writes finish, close the database.
  */
 import { dirname, resolve } from 'node:path';
@@ -16,6 +17,7 @@ import { formatStaffSheet, seedDemo } from './seed';
 import { buildAppIfMissing } from './static';
 import { openStorage } from './storage/open';
 import { prepareTls } from './tls/prepare';
+import { describeUpgrade, upgradeStoredItems } from './upgrade';
 
 /** Exit status after the database's history broke under us: restart me (EX_TEMPFAIL). */
 const EXIT_HISTORY_BROKE = 75;
@@ -46,8 +48,17 @@ async function main(): Promise<void> {
   // Instances starting together on a new database: exactly one seeds it.
   await storage.exclusive('seed', async () => {
     if (!(await storage.isNew())) return;
-    const staff = await seedDemo(storage, { adminPin: config.adminPin, scryptN: config.scryptN });
+    const staff = await seedDemo(storage, {
+      adminPin: config.adminPin,
+      scryptN: config.scryptN,
+      timeZone: config.venue.timeZone,
+    });
     process.stdout.write(publishStaffSheet(formatStaffSheet(staff), config.dataDir, interactive));
+  });
+  // Before listening: no device is served an item older than today's schema. Instances
+  // starting together upgrade once; the others then find nothing to do.
+  await storage.exclusive('upgrade', async () => {
+    for (const line of describeUpgrade(await upgradeStoredItems(storage))) process.stdout.write(`${line}\n`);
   });
 
   const app = await buildApp({ storage, epoch, config, tls, logger: log, drillHooks });

@@ -4,6 +4,7 @@
  * exactly what the same edits made through the API would produce.
  */
 import { randomUUID } from 'node:crypto';
+import { venueMoment } from '../src/shared/pricing';
 import { PERMISSIONS, type Permission, RESOURCES, type ResourceName } from '../src/shared/resources';
 import { hashPin, randomPin } from './auth/pin';
 import { ATTRIBUTES, FLOOR, MENU, type Printer, STAFF, TAGS } from './seed-data';
@@ -20,6 +21,13 @@ export interface SeedOptions {
   /** The manager's PIN; random 6 digits when not given. */
   adminPin?: string | null;
   scryptN: number;
+  /** The venue's zone: the dated demo rule starts on the venue's today (default UTC). */
+  timeZone?: string;
+}
+
+/** The venue-local date `days` after `at`, YYYY-MM-DD. */
+function venueDate(at: number, days: number, timeZone: string): string {
+  return venueMoment(at + days * 86_400_000, timeZone).date;
 }
 
 const ROLES: Record<string, Permission[]> = {
@@ -120,6 +128,7 @@ export async function seedDemo(storage: ItemStorage, options: SeedOptions): Prom
     pin: pins[i]!,
   }));
 
+  // Exclusive: the happy-hour price is final, so the terrace surcharge does not come on top.
   add('price_rule', {
     name: 'Happy hour: 20% off beer & wine',
     kind: 'discount',
@@ -130,6 +139,30 @@ export async function seedDemo(storage: ItemStorage, options: SeedOptions): Prom
     startTime: '17:00',
     endTime: '19:00',
     priority: 10,
+    exclusive: true,
+  });
+  // Tag-scoped and stackable: every dish tagged "Chef's pick", whatever its section.
+  add('price_rule', {
+    name: "Chef's pick: 10% off",
+    kind: 'discount',
+    amountType: 'percent',
+    amount: 10,
+    scope: { tagIds: [tags.chef] },
+    priority: 6,
+  });
+  // Tag-scoped, dated and exclusive: two weeks from the day the demo was set up.
+  const today = Date.now();
+  const timeZone = options.timeZone ?? 'UTC';
+  add('price_rule', {
+    name: 'Vegan fortnight: 25% off vegan dishes',
+    kind: 'discount',
+    amountType: 'percent',
+    amount: 25,
+    scope: { tagIds: [tags.vegan] },
+    validFrom: venueDate(today, 0, timeZone),
+    validUntil: venueDate(today, 13, timeZone),
+    priority: 7,
+    exclusive: true,
   });
   add('price_rule', {
     name: 'Terrace service +5%',

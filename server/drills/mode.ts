@@ -111,7 +111,11 @@ export class DrillMode {
         throw err;
       }
       try {
-        const staff = await seedDemo(storage, { adminPin: config.adminPin, scryptN: config.scryptN });
+        const staff = await seedDemo(storage, {
+          adminPin: config.adminPin,
+          scryptN: config.scryptN,
+          timeZone: config.venue.timeZone,
+        });
         return { epoch, staff: staff.map(({ id, name, role, pin }) => ({ id, name, role, pin })) };
       } finally {
         // Even a failed reseed replaced the data: clients must re-verify under a new epoch,

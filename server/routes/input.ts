@@ -1,5 +1,5 @@
 /**
- * Checks on untrusted request input shared by the routes: ids, headers, JSON bodies.
+ * Checks on untrusted request input shared by the routes: ids, queries, headers, JSON bodies.
  * Each failure is a 400 in the contract's shape that names what was wrong.
  */
 import { createHash } from 'node:crypto';
@@ -13,6 +13,14 @@ export function parseId(value: unknown, path = 'id'): string {
   const result = idSchema.safeParse(value);
   if (!result.success) throw validationError(result.error, [path]);
   return result.data;
+}
+
+/** One query parameter as a single string; missing → undefined, repeated → 400 naming it. */
+export function queryParam(query: Record<string, unknown>, name: string): string | undefined {
+  const value = query[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new ApiError('invalid_query', `give ${name} once`, { param: name });
+  return value;
 }
 
 /** The body as a plain JSON object; arrays, strings and numbers are refused. */

@@ -21,16 +21,9 @@ import type { AppContext } from '../context';
 import { ApiError } from '../errors';
 import { sseMessage, syncEvent, syncMessage } from '../sse/hub';
 import { SSE_HEAD, takeSocket } from '../sse/socket';
+import { queryParam } from './input';
 
 type ChangesQuery = { Querystring: Record<string, unknown> };
-
-/** One query parameter as a single string; repeated or missing → undefined / 400. */
-function queryParam(query: Record<string, unknown>, name: string): string | undefined {
-  const value = query[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw new ApiError('invalid_query', `give ${name} once`, { param: name });
-  return value;
-}
 
 /** Where a reconnecting stream left off: Last-Event-ID header, else `lastEventId` query. */
 function resumePoint(request: FastifyRequest<ChangesQuery>) {

@@ -20,6 +20,7 @@ import { PrintersScreen } from './screens/Printers';
 import { SignInScreen } from './screens/SignIn';
 import { StaffScreen } from './screens/Staff';
 import { type Session, useSession } from './session';
+import { useVenueRefresh } from './venue';
 
 function CurrentScreen({ route }: { route: Route }) {
   switch (route.screen) {
@@ -49,6 +50,12 @@ function SignedInOriginNotice() {
   return <InsecureOriginNotice pending={useOutboxEntries().length} />;
 }
 
+/** Asks the server for the venue's zone and currency whenever it is online again; its own component for the same reason. */
+function VenueRefresh() {
+  useVenueRefresh();
+  return null;
+}
+
 function SignedIn({ session }: { session: Session }) {
   const route = useRoute();
   useEffect(() => {
@@ -64,6 +71,7 @@ function SignedIn({ session }: { session: Session }) {
     <div className="app">
       {/* Online, tab-visible and service-worker "network back" signals run the reconnect check. */}
       <ReconnectSignals />
+      <VenueRefresh />
       <TopBar current={route.screen} session={session} />
       <UpdatePrompt />
       <StorageNotice />

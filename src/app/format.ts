@@ -1,16 +1,36 @@
 /** Display formats shared by the screens. */
 
-const money = new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+/** Building a NumberFormat costs far more than using one: one per currency, kept. */
+const moneyFormats = new Map<string | null, Intl.NumberFormat>();
 
-/** Integer minor units as a decimal amount ("12.50"); no currency symbol, the venue knows its own. */
-export function formatCents(cents: number): string {
-  return money.format(cents / 100);
+function moneyFormat(currency: string | null): Intl.NumberFormat {
+  let format = moneyFormats.get(currency);
+  if (!format) {
+    format = currency
+      ? new Intl.NumberFormat(undefined, { style: 'currency', currency })
+      : new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    moneyFormats.set(currency, format);
+  }
+  return format;
 }
 
-/** A signed price delta for attribute options ("+0.50", "−1.00"); empty for zero. */
-export function formatDelta(cents: number): string {
+/** Digits after the decimal point of the currency's minor unit (EUR 2, JPY 0, BHD 3). */
+export function minorDigits(currency: string | null): number {
+  return moneyFormat(currency).resolvedOptions().maximumFractionDigits ?? 2;
+}
+
+/**
+ * Integer minor units in the venue's currency ("€12.50", "¥1,250"); a plain decimal while
+ * the device has not learned the currency yet (src/app/venue.ts).
+ */
+export function formatMoney(cents: number, currency: string | null): string {
+  return moneyFormat(currency).format(cents / 10 ** minorDigits(currency));
+}
+
+/** A signed price delta for attribute options ("+€0.50", "−€1.00"); empty for zero. */
+export function formatDelta(cents: number, currency: string | null): string {
   if (cents === 0) return '';
-  return `${cents > 0 ? '+' : '−'}${formatCents(Math.abs(cents))}`;
+  return `${cents > 0 ? '+' : '−'}${formatMoney(Math.abs(cents), currency)}`;
 }
 
 /** How long ago, in words that fit a status bar ("just now", "3 min ago", "2 h ago"). */

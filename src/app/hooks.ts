@@ -1,6 +1,7 @@
 /**
  * React bindings to the engine's Zustand stores. Selectors return store-owned values
- * (arrays, records) so components re-render only when that slice changes.
+ * (arrays, records) so components re-render only when that slice changes. Items come
+ * through the hold-back (holdBack.ts): no screen shows an item before what it references.
  */
 import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { useStore } from 'zustand';
@@ -8,6 +9,12 @@ import { type Item, RESOURCE_NAMES, type ResourceName } from '../shared/resource
 import { useResource } from '../sync';
 import type { ConnectionState, ResourceState } from '../sync/types';
 import { engine } from './engine';
+import { createHoldBack } from './holdBack';
+
+const holdBack = createHoldBack((resource) => {
+  const { items, byId } = engine.stores[resource].getState();
+  return { items, byId };
+});
 
 /** One slice of a resource type's store. */
 export function useResourceState<R extends ResourceName, T>(
@@ -17,14 +24,50 @@ export function useResourceState<R extends ResourceName, T>(
   return useResource(engine.stores[resource], selector);
 }
 
-/** The type's items, in the store's order. */
+/**
+ * The type's items the screens may show, in the store's order: those whose references all
+ * resolve to shown items. Any store's change can release or hold one, so it listens to all.
+ */
 export function useItems<R extends ResourceName>(resource: R): Item<R>[] {
-  return useResourceState(resource, (s) => s.items);
+  return useSyncExternalStore(subscribeToAllStores, () => holdBack.shown(resource).items);
 }
 
-/** The type's items by id. */
+/** The shown items by id (see useItems). */
 export function useById<R extends ResourceName>(resource: R): Record<string, Item<R>> {
-  return useResourceState(resource, (s) => s.byId);
+  return useSyncExternalStore(subscribeToAllStores, () => holdBack.shown(resource).byId);
+}
+
+/** Answers of useByIdOf by list of types, kept while every record is the same. */
+const byIdOfCache = new Map<
+  string,
+  { records: unknown[]; value: Partial<Record<ResourceName, Record<string, Item>>> }
+>();
+
+function byIdOf(resources: readonly ResourceName[]): Partial<Record<ResourceName, Record<string, Item>>> {
+  const key = resources.join(',');
+  const records = resources.map((r) => holdBack.shown(r).byId);
+  const cached = byIdOfCache.get(key);
+  if (cached?.records.every((r, i) => r === records[i])) return cached.value;
+  const value = Object.fromEntries(resources.map((r, i) => [r, records[i]]));
+  byIdOfCache.set(key, { records, value });
+  return value;
+}
+
+/** The shown items of several types by id, for a list whose types vary (Manage's rows name what they point at). */
+export function useByIdOf(
+  resources: readonly ResourceName[],
+): Partial<Record<ResourceName, Record<string, Item>>> {
+  return useSyncExternalStore(subscribeToAllStores, () => byIdOf(resources));
+}
+
+/** Whether the device holds this item but keeps it off the screens until its references arrive. */
+export function useIsHeldBack(resource: ResourceName, id: string): boolean {
+  return useSyncExternalStore(subscribeToAllStores, () => holdBack.shown(resource).held.has(id));
+}
+
+/** How many items of the type wait for their references (the menu reads "Loading…" meanwhile). */
+export function useHeldBackCount(resource: ResourceName): number {
+  return useSyncExternalStore(subscribeToAllStores, () => holdBack.shown(resource).held.size);
 }
 
 /** Ids a remote change touched in the last moments: those rows flash. */

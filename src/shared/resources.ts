@@ -31,6 +31,8 @@ const name = z.string().trim().min(1, 'must not be empty').max(120);
 const sortOrder = z.number().int().min(-1_000_000).max(1_000_000);
 const cents = z.number().int().min(-100_000_000).max(100_000_000);
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24 h)');
+/** A calendar date (YYYY-MM-DD, a real day); compared as text, which orders dates correctly. */
+const isoDate = z.iso.date('must be a date YYYY-MM-DD');
 
 /** Every permission a role can grant: one "may write" permission per resource type. */
 export const PERMISSIONS = RESOURCE_NAMES.map((r) => `${r}.write` as const);
@@ -106,16 +108,27 @@ const fieldSchemas = {
       amountType: z.enum(['percent', 'fixed']),
       /** Percent as a whole number 1-100, or a fixed amount in cents. */
       amount: z.number().int().min(1).max(100_000_000),
+      /** Listed products, categories (with their sub-categories) and tags: any of them matches. */
       scope: z.strictObject({
         productIds: z.array(idSchema).max(500).default([]),
         categoryIds: z.array(idSchema).max(500).default([]),
+        tagIds: z.array(idSchema).max(500).default([]),
         zoneIds: z.array(idSchema).max(500).default([]),
       }),
       /** ISO weekdays 1 (Monday) to 7 (Sunday); empty means every day. */
-      weekdays: z.array(z.number().int().min(1).max(7)).max(7).default([]),
+      weekdays: z
+        .array(z.number().int().min(1).max(7))
+        .max(7)
+        .refine((days) => new Set(days).size === days.length, 'weekdays must not repeat')
+        .default([]),
       startTime: hhmm.nullable().default(null),
       endTime: hhmm.nullable().default(null),
+      /** First and last day the rule counts (inclusive, in the venue's time zone); null is open. */
+      validFrom: isoDate.nullable().default(null),
+      validUntil: isoDate.nullable().default(null),
       priority: z.number().int().min(0).max(1000).default(0),
+      /** When it applies, rules of the same or lower priority do not (src/shared/pricing.ts). */
+      exclusive: z.boolean().default(false),
       active: z.boolean().default(true),
     })
     .refine((r) => r.amountType !== 'percent' || r.amount <= 100, {
@@ -125,6 +138,14 @@ const fieldSchemas = {
     .refine((r) => (r.startTime === null) === (r.endTime === null), {
       message: 'startTime and endTime go together',
       path: ['endTime'],
+    })
+    .refine((r) => r.startTime === null || r.startTime !== r.endTime, {
+      message: 'the time window is empty: endTime equals startTime (leave both empty for all day)',
+      path: ['endTime'],
+    })
+    .refine((r) => r.validFrom === null || r.validUntil === null || r.validFrom <= r.validUntil, {
+      message: 'validUntil is before validFrom',
+      path: ['validUntil'],
     }),
   print_destination: z.strictObject({
     name,
@@ -215,6 +236,7 @@ export const RESOURCES: { [R in ResourceName]: ResourceDefinition<R> } = {
   price_rule: define('price_rule', 'price-rules', 'Price rule', 'Price rules', [
     many('scope.productIds', 'product'),
     many('scope.categoryIds', 'category'),
+    many('scope.tagIds', 'tag'),
     many('scope.zoneIds', 'zone'),
   ]),
   print_destination: define('print_destination', 'print-destinations', 'Printer', 'Printers', []),

@@ -14,7 +14,17 @@ import type { Item } from '../../src/shared/resources';
 import { buildAppOnce, launchBrowser, newDevice } from '../helpers/browser';
 import { startServer, type TestServer } from '../helpers/server';
 import { allowStorageFull, setStorageFull as setFullOn } from '../helpers/storageFull';
-import { type ApiClient, apiClient, expectStatus, priceOn, screenshot, signIn } from './support';
+import {
+  type ApiClient,
+  apiClient,
+  decimal,
+  expectStatus,
+  money,
+  priceOn,
+  productsNoRuleTouches,
+  screenshot,
+  signIn,
+} from './support';
 
 let server: TestServer;
 let browser: Browser;
@@ -22,7 +32,6 @@ let page: Page;
 let api: ApiClient;
 
 /** "12.50" for 1250, as the app shows it. */
-const shown = (cents: number) => (cents / 100).toFixed(2);
 
 /** The sync log rows of the Diagnostics page, newest first. */
 async function logRows(p: Page) {
@@ -88,7 +97,7 @@ afterAll(async () => {
 
 describe('a fault injected by a drill', () => {
   it('is labelled as such on Diagnostics, and the engine still repairs it', async () => {
-    const target = (await api.list('product')).find((p) => p.active)!;
+    const target = (await productsNoRuleTouches(api))[0]!;
     const { status } = await api.call('POST', '/api/drills/faults', {
       kind: 'drop',
       resource: 'product',
@@ -109,7 +118,7 @@ describe('a fault injected by a drill', () => {
     // Two changes are dropped on their way; the third shows the gap, which is caught up.
     for (const cents of [101, 102, 103]) await api.update('product', target.id, { priceCents: cents });
     await page.goto('/#/menu');
-    await expect.poll(() => priceOn(page, target.id).textContent()).toBe(shown(103));
+    await expect.poll(() => priceOn(page, target.id).textContent()).toBe(money(103));
     expect((await logRows(page)).map((r) => r.kind)).toContain('gap_caught_up');
   });
 });
@@ -146,12 +155,9 @@ describe('storage full', () => {
   let edited: Item<'product'>;
 
   it('keeps showing what IndexedDB holds, says so, and refuses a local edit with the input kept', async () => {
-    [changed, edited] = (await api.list('product')).filter((p) => p.active).slice(1, 3) as [
-      Item<'product'>,
-      Item<'product'>,
-    ];
+    [changed, edited] = (await productsNoRuleTouches(api)).slice(1, 3) as [Item<'product'>, Item<'product'>];
     await page.goto('/#/menu');
-    await expect.poll(() => priceOn(page, changed.id).textContent()).toBe(shown(changed.priceCents));
+    await expect.poll(() => priceOn(page, changed.id).textContent()).toBe(money(changed.priceCents));
     const before = await storedProduct(page, changed.id);
 
     await setStorageFull(true);
@@ -170,18 +176,18 @@ describe('storage full', () => {
     // Nothing half-applied: IndexedDB and the screen both still hold the version before.
     expect(await storedProduct(page, changed.id)).toEqual(before);
     await page.goto('/#/menu');
-    expect(await priceOn(page, changed.id).textContent()).toBe(shown(changed.priceCents));
+    expect(await priceOn(page, changed.id).textContent()).toBe(money(changed.priceCents));
 
     await page.goto(`/#/manage/product/${edited.id}`);
     const price = page.getByLabel('Price', { exact: true });
-    await price.fill(shown(edited.priceCents + 50));
+    await price.fill(decimal(edited.priceCents + 50));
     await page.getByRole('button', { name: 'Save changes' }).click();
     await expect
       .poll(() => page.locator('form.resource-form [role="alert"]').textContent())
       .toBe(
         "This device's storage is full, so the change was not saved on this device. What you typed is still here: free up space on this device, then save again.",
       );
-    expect(await price.inputValue()).toBe(shown(edited.priceCents + 50));
+    expect(await price.inputValue()).toBe(decimal(edited.priceCents + 50));
     expect((await api.list('product')).find((p) => p.id === edited.id)?.priceCents).toBe(edited.priceCents);
     await screenshot(page, 'manage-storage-full-landscape');
   });
@@ -202,7 +208,9 @@ describe('storage full', () => {
     expect((await storedProduct(page, changed.id)).item.priceCents).toBe(changed.priceCents + 111);
     await expect.poll(() => page.locator('.storage-notice').count()).toBe(0);
 
-    expect(await page.getByLabel('Price', { exact: true }).inputValue()).toBe(shown(edited.priceCents + 50));
+    expect(await page.getByLabel('Price', { exact: true }).inputValue()).toBe(
+      decimal(edited.priceCents + 50),
+    );
     await page.getByRole('button', { name: 'Save changes' }).click();
     await expect
       .poll(() => page.locator('form.resource-form [role="status"]').textContent())
@@ -212,7 +220,7 @@ describe('storage full', () => {
     );
     expect((await logRows(page)).map((r) => r.kind)).toContain('storage_ok');
     await page.goto('/#/menu');
-    await expect.poll(() => priceOn(page, changed.id).textContent()).toBe(shown(changed.priceCents + 111));
+    await expect.poll(() => priceOn(page, changed.id).textContent()).toBe(money(changed.priceCents + 111));
     expect(navigations).toEqual([]);
   });
 });

@@ -8,7 +8,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Item } from '../../src/shared/resources';
 import { buildAppOnce, launchBrowser, newDevice, VIEWPORTS } from '../helpers/browser';
 import { startServer, type TestServer } from '../helpers/server';
-import { type ApiClient, apiClient, expectStatus, priceOn, screenshot, signIn } from './support';
+import {
+  type ApiClient,
+  apiClient,
+  decimal,
+  expectStatus,
+  money,
+  priceOn,
+  screenshot,
+  signIn,
+} from './support';
 
 let server: TestServer;
 let browser: Browser;
@@ -31,9 +40,6 @@ async function openForm(page: Page, hash: string): Promise<void> {
   await page.locator('form.resource-form').waitFor();
 }
 
-/** "12.50" for 1250, as the app shows it (en-US in headless Chromium). */
-const shown = (cents: number) => (cents / 100).toFixed(2);
-
 beforeAll(async () => {
   await buildAppOnce();
   [server, browser] = await Promise.all([startServer(), launchBrowser()]);
@@ -55,13 +61,13 @@ describe('a change on one device', () => {
     await waiterView.goto('/#/menu');
     await expect
       .poll(() => priceOn(waiterView, garlicBread.id).textContent())
-      .toBe(shown(garlicBread.priceCents));
+      .toBe(money(garlicBread.priceCents));
     const navigations: string[] = [];
     waiterView.on('framenavigated', (f) => navigations.push(f.url()));
 
     await openForm(manager, `#/manage/product/${garlicBread.id}`);
     const newCents = garlicBread.priceCents + 135;
-    await manager.getByLabel('Price', { exact: true }).fill(shown(newCents));
+    await manager.getByLabel('Price', { exact: true }).fill(decimal(newCents));
     const saved = manager.waitForResponse(
       (r) => r.request().method() === 'PATCH' && r.url().includes(garlicBread.id),
     );
@@ -72,7 +78,7 @@ describe('a change on one device', () => {
     await waiterView.waitForFunction(
       ([id, text]) =>
         document.querySelector(`[data-product-id="${id}"] [data-testid="price"]`)?.textContent === text,
-      [garlicBread.id, shown(newCents)] as const,
+      [garlicBread.id, money(newCents)] as const,
       // timing: "every device shows the change within a second" is what this test asserts.
       { timeout: 1_000, polling: 20 },
     );

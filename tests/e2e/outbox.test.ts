@@ -11,7 +11,16 @@ import type { SyncStatus } from '../../src/shared/protocol';
 import type { Item } from '../../src/shared/resources';
 import { buildAppOnce, launchBrowser, newDevice } from '../helpers/browser';
 import { startServer, type TestServer } from '../helpers/server';
-import { type ApiClient, apiClient, expectStatus, screenshot, signIn, waitForServiceWorker } from './support';
+import {
+  type ApiClient,
+  apiClient,
+  decimal,
+  expectStatus,
+  money,
+  screenshot,
+  signIn,
+  waitForServiceWorker,
+} from './support';
 
 let server: TestServer;
 let browser: Browser;
@@ -21,7 +30,6 @@ let page: Page;
 let secondDevice: Page;
 let products: Item<'product'>[];
 
-const shown = (cents: number) => (cents / 100).toFixed(2);
 const productVersion = async () =>
   ((await (await fetch(`${server.url}/api/sync/status`)).json()) as SyncStatus).versions.product;
 const pendingPanel = () => page.getByRole('region', { name: 'Pending changes' });
@@ -36,7 +44,7 @@ async function openForm(p: Page, id: string): Promise<void> {
 /** Sets a product's price through the Manage form, with no server to send it to. */
 async function editPriceOffline(id: string, cents: number): Promise<void> {
   await openForm(page, id);
-  await page.getByLabel('Price', { exact: true }).fill(shown(cents));
+  await page.getByLabel('Price', { exact: true }).fill(decimal(cents));
   await page.getByRole('button', { name: 'Save changes' }).click();
   await page.getByRole('status').filter({ hasText: 'Saved on this device.' }).waitFor();
 }
@@ -118,7 +126,7 @@ describe('edits made offline', () => {
       `Edit product “${c!.name}”`,
       'Delete product “Outbox special”',
     ]);
-    expect(await page.locator(`[data-item-id="${a!.id}"] .row__meta`).textContent()).toContain(shown(1111));
+    expect(await page.locator(`[data-item-id="${a!.id}"] .row__meta`).textContent()).toContain(money(1111));
     await screenshot(page, 'outbox-pending-offline-landscape');
 
     await server.restart();
@@ -139,7 +147,7 @@ describe('edits made offline', () => {
         .poll(() => secondDevice.locator(`[data-item-id="${id}"] .row__meta`).textContent(), {
           timeout: 10_000,
         })
-        .toContain(shown(cents));
+        .toContain(money(cents));
     await secondDevice.locator(`[data-item-id="${doomed.id}"]`).waitFor({ state: 'detached' });
   });
 });
@@ -158,8 +166,8 @@ describe('a conflicting edit', () => {
     const conflict = pendingPanel().locator('[data-state="conflict"]');
     await conflict.waitFor({ timeout: 20_000 });
     expect(await conflict.locator('.badge').textContent()).toBe('Changed on another device');
-    expect(await conflict.getByTestId('mine').textContent()).toBe(`yours ${shown(777)}`);
-    expect(await conflict.getByTestId('theirs').textContent()).toBe(` · now on the server ${shown(1234)}`);
+    expect(await conflict.getByTestId('mine').textContent()).toBe(`yours ${money(777)}`);
+    expect(await conflict.getByTestId('theirs').textContent()).toBe(` · now on the server ${money(1234)}`);
     // Neither side overwritten: the server keeps theirs, and this device shows theirs again.
     expect((await serverProducts()).get(target.id)).toEqual(theirs);
     await expect

@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { ruleAppliesTo } from '../../src/shared/pricing';
 import type { Item, ResourceName } from '../../src/shared/resources';
 import { RESOURCES } from '../../src/shared/resources';
 
@@ -55,6 +56,30 @@ export async function menuLines(page: Page): Promise<string[]> {
 /** The displayed price of one product on the menu. */
 export function priceOn(page: Page, productId: string): Locator {
   return page.locator(`[data-product-id="${productId}"] [data-testid="price"]`);
+}
+
+/** A price as the app shows it: the venue's currency (EUR by default), en-US as headless Chromium formats. */
+export function money(cents: number, currency = 'EUR'): string {
+  return new Intl.NumberFormat('en-US', { style: 'currency', currency }).format(cents / 100);
+}
+
+/** A price as typed into the form's money input ("12.50" for 1250). */
+export function decimal(cents: number): string {
+  return (cents / 100).toFixed(2);
+}
+
+/**
+ * Active products no price rule can touch on the menu's default "Any zone", whatever the
+ * time: tests that check a displayed price must not depend on the clock.
+ */
+export async function productsNoRuleTouches(api: ApiClient): Promise<Item<'product'>[]> {
+  const [products, rules, categories] = await Promise.all([
+    api.list('product'),
+    api.list('price_rule'),
+    api.list('category'),
+  ]);
+  const context = { zoneId: null, categories: Object.fromEntries(categories.map((c) => [c.id, c])) };
+  return products.filter((p) => p.active && !rules.some((r) => ruleAppliesTo(r, p, context)));
 }
 
 /** Sync log kinds on the diagnostics page, newest first. */

@@ -66,8 +66,10 @@ export async function newDevice(
   browser: Browser,
   baseURL: string,
   viewport: { width: number; height: number } = VIEWPORTS.landscape,
+  /** The tablet's own clock zone, e.g. one that is not the venue's. */
+  timezoneId?: string,
 ): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ baseURL, viewport, serviceWorkers: 'allow' });
+  const context = await browser.newContext({ baseURL, viewport, serviceWorkers: 'allow', timezoneId });
   const page = await context.newPage();
   return { context, page };
 }

@@ -333,7 +333,9 @@ export async function startInProcessServer(opts: InProcessOptions = {}): Promise
   const staff =
     opts.seed !== false
       ? await storage.exclusive('seed', async () =>
-          (await storage.isNew()) ? seedDemo(storage, { adminPin, scryptN: config.scryptN }) : [],
+          (await storage.isNew())
+            ? seedDemo(storage, { adminPin, scryptN: config.scryptN, timeZone: config.venue.timeZone })
+            : [],
         )
       : [];
   const settings: TlsSettings =

@@ -350,6 +350,8 @@ describe.each(STORAGE_KINDS)('on %s', (kind) => {
         '/api/auth/login',
         '/api/auth/logout',
         '/api/auth/me',
+        '/api/venue',
+        '/api/price-preview',
         ...RESOURCE_NAMES.map((r) => RESOURCES[r].collection),
       ]);
       const randomPath = fc
@@ -403,6 +405,7 @@ describe.each(STORAGE_KINDS)('on %s', (kind) => {
       const route = fc.constantFrom(
         '/api/health',
         '/api/sync/status',
+        '/api/venue',
         ...RESOURCE_NAMES.map((r) => RESOURCES[r].collection),
       );
       const query = fc.oneof(
@@ -662,6 +665,7 @@ describe.each(STORAGE_KINDS)('on %s', (kind) => {
       { resource: 'employee', set: (b, id) => ({ ...b, roleId: id }) },
       { resource: 'price_rule', set: (b, id) => ({ ...b, scope: { productIds: [id] } }) },
       { resource: 'price_rule', set: (b, id) => ({ ...b, scope: { categoryIds: [id] } }) },
+      { resource: 'price_rule', set: (b, id) => ({ ...b, scope: { tagIds: [id] } }) },
       { resource: 'price_rule', set: (b, id) => ({ ...b, scope: { zoneIds: [id] } }) },
     ];
     const allIds = () => new Set(RESOURCE_NAMES.flatMap((r) => items[r].map((i) => i.id)));

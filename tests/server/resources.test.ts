@@ -54,7 +54,7 @@ describe.each(STORAGE_KINDS)('on %s', (kind) => {
         dining_table: 30,
         employee: 8,
         role: 3,
-        price_rule: 4,
+        price_rule: 6,
         print_destination: 3,
       });
       expect(versions).toEqual(counts);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DEFAULT_CONFIG, loadConfig } from '../../server/config';
-import { type InProcessServer, startInProcessServer } from '../helpers/server';
+import { type InProcessServer, startInProcessServer, startServer } from '../helpers/server';
 import { call, errorOf } from './support';
 
 let server: InProcessServer;
@@ -155,7 +155,30 @@ describe('configuration from the environment', () => {
     ['HTTPS_PORT', '8080'],
     ['RED_CORAL_TLS_KEY', '/etc/venue/key.pem'],
     ['RED_CORAL_HEADERS_TIMEOUT_MS', '30000'],
+    ['RED_CORAL_TIMEZONE', 'Mars/Olympus_Mons'],
+    ['RED_CORAL_TIMEZONE', 'CEST'],
+    ['RED_CORAL_CURRENCY', 'EURO'],
+    ['RED_CORAL_CURRENCY', 'XYZ'],
   ])('an invalid %s=%s stops the start with a clear message', (name, value) => {
     expect(() => loadConfig({ [name]: value }, '/srv')).toThrow(name);
+  });
+
+  test('the venue: the server’s own zone and EUR by default; canonical spellings otherwise', () => {
+    expect(loadConfig({}, '/srv').venue).toEqual({
+      timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+      currency: 'EUR',
+    });
+    expect(
+      loadConfig({ RED_CORAL_TIMEZONE: 'europe/berlin', RED_CORAL_CURRENCY: 'chf' }, '/srv').venue,
+    ).toEqual({
+      timeZone: 'Europe/Berlin',
+      currency: 'CHF',
+    });
+  });
+
+  test('a time zone Intl does not know stops the process with one line naming the variable', async () => {
+    await expect(startServer({ env: { RED_CORAL_TIMEZONE: 'Mars/Olympus_Mons' } })).rejects.toThrow(
+      'Red Coral failed to start: RED_CORAL_TIMEZONE must be an IANA time zone such as Europe/Berlin, got "Mars/Olympus_Mons"\n',
+    );
   });
 });

@@ -9,9 +9,10 @@ import { canonicalJson } from '../../shared/digest';
 import { type Item, RESOURCES } from '../../shared/resources';
 import type { OutboxEntry, ResourceStore } from '../../sync/types';
 import { engine } from '../engine';
-import { formatCents, formatClock } from '../format';
+import { formatClock, formatMoney } from '../format';
 import { feedbackFor } from '../manage/errors';
 import { fieldsOf } from '../manage/fields';
+import { useVenue } from '../venue';
 
 /** Every outbox entry, in the order they are sent. */
 export function useOutboxEntries(): OutboxEntry[] {
@@ -27,9 +28,15 @@ const STATE_LABEL = {
 } as const;
 
 /** A field's value the way a manager reads it. */
-function shown(resource: OutboxEntry['resource'], key: string, value: unknown): string {
+function shown(
+  resource: OutboxEntry['resource'],
+  key: string,
+  value: unknown,
+  currency: string | null,
+): string {
   const field = fieldsOf(resource).find((f) => f.key === key);
-  if (field?.kind === 'number' && field.money && typeof value === 'number') return formatCents(value);
+  if (field?.kind === 'number' && field.money && typeof value === 'number')
+    return formatMoney(value, currency);
   if (value === null || value === undefined || value === '') return '—';
   return typeof value === 'string' ? value : canonicalJson(value);
 }
@@ -54,6 +61,7 @@ function reasonOf(entry: OutboxEntry): string | null {
 }
 
 function Changes({ entry, server }: { entry: OutboxEntry; server: Record<string, unknown> | undefined }) {
+  const { currency } = useVenue();
   if (entry.action !== 'update' || !entry.fields) return null;
   const stopped = entry.state === 'conflict' || entry.state === 'failed';
   return (
@@ -61,9 +69,12 @@ function Changes({ entry, server }: { entry: OutboxEntry; server: Record<string,
       {Object.entries(entry.fields).map(([key, mine]) => (
         <li key={key} data-field={key}>
           <span className="pending__field">{labelOf(entry.resource, key)}:</span>{' '}
-          <span data-testid="mine">yours {shown(entry.resource, key, mine)}</span>
+          <span data-testid="mine">yours {shown(entry.resource, key, mine, currency)}</span>
           {stopped && server && (
-            <span data-testid="theirs"> · now on the server {shown(entry.resource, key, server[key])}</span>
+            <span data-testid="theirs">
+              {' '}
+              · now on the server {shown(entry.resource, key, server[key], currency)}
+            </span>
           )}
         </li>
       ))}

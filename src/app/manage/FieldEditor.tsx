@@ -47,11 +47,12 @@ function Control(props: EditorProps & { describedBy: string | undefined }) {
         </span>
       );
     case 'time':
+    case 'date':
       return (
         <input
           {...common}
-          type="time"
-          className="input input--time"
+          type={field.kind}
+          className={`input input--${field.kind}`}
           value={typeof value === 'string' ? value : ''}
           onChange={(e) => onChange(e.target.value === '' && field.nullable ? null : e.target.value)}
         />

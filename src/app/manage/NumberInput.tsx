@@ -1,5 +1,7 @@
-/** The number editor of the generic form: integers, and money typed as a decimal but stored in cents. */
+/** The number editor of the generic form: integers, and money typed as a decimal but stored in minor units. */
 import { useState } from 'react';
+import { minorDigits } from '../format';
+import { useVenue } from '../venue';
 import { type EditorProps, fieldId } from './fields';
 
 /** A number typed as text: kept as typed until it parses, so "12." or "-" can be on the way to a value. */
@@ -11,12 +13,21 @@ export function NumberInput({
   describedBy,
 }: EditorProps & { describedBy: string | undefined }) {
   const money = field.kind === 'number' && field.money;
+  const { currency } = useVenue();
+  // The venue's currency decides the scale: 12.50 EUR is 1250 cents, 1250 JPY is 1250 yen.
+  const digits = minorDigits(currency);
   const show = (v: unknown) =>
-    typeof v === 'number' ? (money ? (v / 100).toFixed(2) : String(v)) : typeof v === 'string' ? v : '';
+    typeof v === 'number'
+      ? money
+        ? (v / 10 ** digits).toFixed(digits)
+        : String(v)
+      : typeof v === 'string'
+        ? v
+        : '';
   const parse = (t: string): number | null => {
     const normal = t.trim().replace(',', '.');
     if (!/^-?\d+(\.\d*)?$/.test(normal)) return null;
-    return money ? Math.round(Number(normal) * 100) : Number(normal);
+    return money ? Math.round(Number(normal) * 10 ** digits) : Number(normal);
   };
   const [text, setText] = useState(() => show(value));
   const [seen, setSeen] = useState(value);
@@ -25,7 +36,7 @@ export function NumberInput({
     setSeen(value);
     if (parse(text) !== value && text !== value) setText(show(value));
   }
-  return (
+  const input = (
     <input
       id={fieldId(path)}
       className="input input--number"
@@ -38,5 +49,12 @@ export function NumberInput({
         onChange(parse(e.target.value) ?? e.target.value);
       }}
     />
+  );
+  if (!money || !currency) return input;
+  return (
+    <span className="money-field">
+      {input}
+      <span className="money-field__currency">{currency}</span>
+    </span>
   );
 }

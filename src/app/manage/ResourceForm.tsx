@@ -21,6 +21,7 @@ import { type Feedback, feedbackFor, placeIssues } from './errors';
 import { FieldEditor } from './FieldEditor';
 import { defaultsOf, fieldsOf, renderedPaths } from './fields';
 import { dismissShown, type Outcome, outcomeOf } from './outcome';
+import { PricePreview } from './PricePreview';
 
 type Draft = Record<string, unknown>;
 /** What `create` takes, for any type: the schema-checked draft is one of these. */
@@ -170,7 +171,7 @@ export function ResourceForm({ resource, item }: { resource: ResourceName; item:
     }
   };
 
-  return (
+  const form = (
     <form
       ref={formRef}
       className="resource-form"
@@ -258,5 +259,13 @@ export function ResourceForm({ resource, item }: { resource: ResourceName; item:
           ))}
       </div>
     </form>
+  );
+  // Price rules get "which rules apply" beside the form (outside it: its inputs submit nothing).
+  if (resource !== 'price_rule') return form;
+  return (
+    <>
+      {form}
+      <PricePreview draft={draft} item={item} />
+    </>
   );
 }

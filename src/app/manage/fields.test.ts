@@ -38,6 +38,8 @@ describe('fieldsOf', () => {
     });
     const rule = fieldsOf('price_rule');
     expect(byKey(rule, 'startTime')).toMatchObject({ kind: 'time', nullable: true });
+    expect(byKey(rule, 'validFrom')).toMatchObject({ kind: 'date', nullable: true, label: 'Valid from' });
+    expect(byKey(rule, 'exclusive')).toMatchObject({ kind: 'boolean', defaultValue: false });
     expect(byKey(rule, 'weekdays')).toMatchObject({ kind: 'numberSet', min: 1, max: 7 });
     expect(byKey(rule, 'scope').kind).toBe('group');
     const options = byKey(fieldsOf('attribute'), 'options');

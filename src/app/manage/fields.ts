@@ -26,12 +26,17 @@ const HINTS: Record<string, string> = {
   'attribute.options.*.priceDeltaCents': 'Added to the price; negative makes it cheaper.',
   'dining_table.x': 'Across the floor plan: 0 (left) to 1000 (right).',
   'dining_table.y': 'Down the floor plan: 0 (top) to 1000 (bottom).',
-  'price_rule.amount': 'Percent from 1 to 100, or for a fixed amount the cents (150 = 1.50).',
-  'price_rule.scope': 'No products and no categories: the whole menu. No zones: every zone.',
+  'price_rule.amount': 'Percent from 1 to 100, or for a fixed amount the minor units (150 = 1.50).',
+  'price_rule.scope':
+    'Listed products, categories and tags: any of them matches; none listed: the whole menu. No zones: every zone.',
   'price_rule.weekdays': 'None chosen: every day.',
   'price_rule.startTime':
     'Leave start and end empty for all day; an end before the start runs past midnight.',
+  'price_rule.validFrom': 'First day the rule counts, in the venue’s time zone; empty: no start.',
+  'price_rule.validUntil': 'Last day the rule counts (included); empty: no end.',
   'price_rule.priority': 'Rules with a higher priority apply first.',
+  'price_rule.exclusive':
+    'When this rule applies, rules of the same or lower priority do not; rules of higher priority still do.',
   'print_destination.address': 'host:port on the venue network, e.g. 192.168.1.50:9100.',
 };
 
@@ -40,6 +45,7 @@ export type FieldSpec = FieldBase &
     | { kind: 'text'; multiline: boolean; maxLength: number | undefined }
     | { kind: 'color' }
     | { kind: 'time'; nullable: boolean }
+    | { kind: 'date'; nullable: boolean }
     | { kind: 'number'; money: boolean; min: number | undefined; max: number | undefined }
     | { kind: 'boolean' }
     | { kind: 'enum'; options: string[] }
@@ -110,6 +116,8 @@ function fieldOf(resource: ResourceName, path: string, key: string, schema: z.Zo
     };
   }
   if (key === 'id' && inner instanceof z.ZodString) return { ...base, kind: 'hiddenId', defaultValue: '' };
+  if (inner instanceof z.ZodISODate)
+    return { ...base, kind: 'date', nullable, defaultValue: nullable ? null : '' };
   if (inner instanceof z.ZodString) {
     const pattern = patternOf(inner);
     if (pattern.includes('#')) return { ...base, kind: 'color', defaultValue: defaultValue ?? '#8a8f98' };

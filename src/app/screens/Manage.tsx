@@ -2,22 +2,42 @@
  * Create, edit and delete for every type the signed-in role may write. Types it may not
  * write are not offered; opening one by URL says so instead of showing a form.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { type Item, RESOURCE_NAMES, RESOURCES, type ResourceName } from '../../shared/resources';
 import { EmptyState } from '../components/EmptyState';
 import { PendingChanges } from '../components/PendingChanges';
-import { formatCents } from '../format';
-import { useIsLoading, useItemsByName, usePending, useRecentlyChanged, useSortedItems } from '../hooks';
+import { formatMoney } from '../format';
+import {
+  useByIdOf,
+  useIsHeldBack,
+  useIsLoading,
+  useItemsByName,
+  usePending,
+  useRecentlyChanged,
+  useSortedItems,
+} from '../hooks';
+import { fieldsOf } from '../manage/fields';
 import { ResourceForm } from '../manage/ResourceForm';
 import { type Route, routeHref } from '../router';
 import { mayWrite, useSession } from '../session';
+import { useVenue } from '../venue';
 
-/** A short second line for a list row: a price, a flag, or nothing. */
-function summaryOf(item: Item): string {
+/** A short second line for a list row: a price, what a rule does, what it belongs to, a flag. */
+function summaryOf(item: Item, currency: string | null, belongsTo: string[]): string {
   const parts: string[] = [];
-  if ('priceCents' in item) parts.push(formatCents(item.priceCents));
+  if ('priceCents' in item) parts.push(formatMoney(item.priceCents, currency));
+  if ('amountType' in item) {
+    const sign = item.kind === 'discount' ? '−' : '+';
+    parts.push(
+      item.amountType === 'percent'
+        ? `${sign}${item.amount} %`
+        : `${sign}${formatMoney(item.amount, currency)}`,
+    );
+    if (item.exclusive) parts.push('exclusive');
+  }
   if ('address' in item) parts.push(item.address);
   if ('seats' in item) parts.push(`${item.seats} seats`);
+  parts.push(...belongsTo);
   if ('active' in item && !item.active) parts.push('inactive');
   return parts.join(' · ');
 }
@@ -35,6 +55,20 @@ function ItemList({ resource, selectedId }: { resource: ResourceName; selectedId
   const changed = useRecentlyChanged(resource);
   const pending = usePending(resource);
   const loading = useIsLoading(resource);
+  const { currency } = useVenue();
+  // A row names what it belongs to (a product's category, a table's zone), by the type's single references.
+  const singles = useMemo(
+    () =>
+      fieldsOf(resource).flatMap((f) => (f.kind === 'reference' ? [{ key: f.key, target: f.target }] : [])),
+    [resource],
+  );
+  const targets = useByIdOf(useMemo(() => [...new Set(singles.map((f) => f.target))], [singles]));
+  const belongsTo = (item: Item) =>
+    singles.flatMap(({ key, target }) => {
+      const id = (item as Record<string, unknown>)[key];
+      const name = typeof id === 'string' ? targets[target]?.[id]?.name : undefined;
+      return name ? [name] : [];
+    });
   const [query, setQuery] = useState('');
   const listRef = useRef<HTMLUListElement>(null);
   const words = query.trim().toLowerCase();
@@ -75,7 +109,7 @@ function ItemList({ resource, selectedId }: { resource: ResourceName; selectedId
               >
                 <span className="row__title">{item.name}</span>
                 {state && <span className={`badge badge--${state}`}>{PENDING_BADGE[state]}</span>}
-                <span className="row__meta">{summaryOf(item)}</span>
+                <span className="row__meta">{summaryOf(item, currency, belongsTo(item))}</span>
               </a>
             </li>
           );
@@ -89,18 +123,20 @@ function Editor({ resource, itemId }: { resource: ResourceName; itemId: string }
   const items = useSortedItems(resource);
   const loading = useIsLoading(resource);
   const pending = usePending(resource);
+  const held = useIsHeldBack(resource, itemId);
   const found = itemId === 'new' ? null : items.find((i) => i.id === itemId);
-  // A delete waiting for the server hides the item, but the form stays to show a refusal.
+  // A delete waiting for the server hides the item, but the form stays to show a refusal; and
+  // an item held back for a moment (its references catching up) keeps its form and draft.
   const last = useRef(found);
   if (found !== undefined) last.current = found;
-  const item = found !== undefined ? found : pending[itemId] ? last.current : undefined;
+  const item = found !== undefined ? found : pending[itemId] || held ? last.current : undefined;
   return (
     <div className="manage__editor">
       <a className="button button--quiet manage__back" href={routeHref({ screen: 'manage', resource })}>
         ← All {RESOURCES[resource].plural.toLowerCase()}
       </a>
       {item === undefined ? (
-        <EmptyState loading={loading}>
+        <EmptyState loading={loading || held}>
           This {RESOURCES[resource].label.toLowerCase()} no longer exists.
         </EmptyState>
       ) : (

@@ -1,18 +1,21 @@
 /** The menu as staff sell from it: categories, products at today's prices, tags and options. */
 import { useDeferredValue, useMemo, useState } from 'react';
+import { applyRules, rulesInForce, venueMoment } from '../../shared/pricing';
 import type { Item } from '../../shared/resources';
 import { EmptyState } from '../components/EmptyState';
 import { ProductCard } from '../components/ProductCard';
+import { ZoneSelect } from '../components/ZoneSelect';
 import {
   byDisplayOrder,
   useById,
+  useHeldBackCount,
   useIsLoading,
   useItems,
   useNow,
   useRecentlyChanged,
   useSortedItems,
 } from '../hooks';
-import { priceOf } from '../pricing';
+import { useVenue } from '../venue';
 
 /** Lower-case words a product can be found by: its name, description, category and tags. */
 function searchText(product: Item<'product'>, categoryName: string, tagNames: string[]): string {
@@ -26,10 +29,13 @@ export function MenuScreen() {
   const tags = useById('tag');
   const attributes = useById('attribute');
   const rules = useItems('price_rule');
-  const zones = useSortedItems('zone');
   const changed = useRecentlyChanged('product');
-  const loading = useIsLoading('product');
+  // Products waiting for their category are on their way: "Loading…", not "nothing here".
+  const neverLoaded = useIsLoading('product');
+  const waiting = useHeldBackCount('product') > 0;
+  const loading = neverLoaded || waiting;
   const now = useNow(60_000);
+  const { timeZone, currency } = useVenue();
 
   const [query, setQuery] = useState('');
   const [categoryId, setCategoryId] = useState<string | null>(null);
@@ -50,7 +56,9 @@ export function MenuScreen() {
         return words.every((w) => text.includes(w));
       })
       .sort(byDisplayOrder);
-    const at = new Date(now);
+    // The venue's clock, once for the whole menu; the rules in force, once; then per product.
+    const inForce = rulesInForce(rules, venueMoment(now, timeZone));
+    const context = { zoneId: zoneId || null, categories: categoriesById };
     return categories
       .map((category) => ({
         category,
@@ -58,11 +66,11 @@ export function MenuScreen() {
           .filter((p) => p.categoryId === category.id)
           .map((product) => ({
             product,
-            price: priceOf(product, rules, { at, zoneId: zoneId || null, categories: categoriesById }),
+            price: applyRules(product, inForce, context),
           })),
       }))
       .filter((section) => section.entries.length > 0);
-  }, [products, categories, categoriesById, tags, rules, categoryId, zoneId, deferredQuery, now]);
+  }, [products, categories, categoriesById, tags, rules, categoryId, zoneId, deferredQuery, now, timeZone]);
 
   return (
     <section className="screen menu" aria-labelledby="menu-title">
@@ -77,17 +85,10 @@ export function MenuScreen() {
             value={query}
             onChange={(e) => setQuery(e.target.value)}
           />
-          <label className="toolbar__field">
-            <span>Prices for</span>
-            <select className="input" value={zoneId} onChange={(e) => setZoneId(e.target.value)}>
-              <option value="">Any zone</option>
-              {zones.map((z) => (
-                <option key={z.id} value={z.id}>
-                  {z.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <div className="toolbar__field">
+            <label htmlFor="menu-zone">Prices for</label>
+            <ZoneSelect id="menu-zone" value={zoneId} onChange={setZoneId} />
+          </div>
         </div>
       </div>
       <fieldset className="chips">
@@ -133,6 +134,7 @@ export function MenuScreen() {
                 tags={tags}
                 attributes={attributes}
                 highlighted={product.id in changed}
+                currency={currency}
               />
             ))}
           </ul>

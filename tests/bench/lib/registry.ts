@@ -6,6 +6,7 @@ import { coldBootOffline } from '../cold_boot_offline';
 import { fanout1k } from '../fanout_1k';
 import { fanout2x } from '../fanout_2x';
 import { fanout10k } from '../fanout_10k';
+import { holdBack } from '../hold_back';
 import { peerPouchdb } from '../peer_pouchdb';
 import { restartVerify } from '../restart_verify';
 import { snapshotPersist } from '../snapshot_persist';
@@ -15,6 +16,7 @@ import type { Benchmark } from './bench';
 
 export const BENCHMARKS: Benchmark[] = [
   statusRps,
+  holdBack,
   writeThroughput,
   fanout1k,
   fanout10k,
