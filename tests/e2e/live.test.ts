@@ -14,6 +14,7 @@ import {
   decimal,
   expectStatus,
   money,
+  openForm,
   priceOn,
   screenshot,
   signIn,
@@ -25,20 +26,6 @@ let api: ApiClient;
 let manager: Page;
 let waiterView: Page;
 let garlicBread: Item<'product'>;
-
-/**
- * Opens an item's form fresh: leaves for the menu first and waits until the menu shows, so
- * the half-edited form of the last test is unmounted. Two hash changes in a row may reach
- * React as one render: then the old form (same item, same key) stays, with its old draft
- * and its errors, and a click meant for a fresh form saves the stale one.
- */
-async function openForm(page: Page, hash: string): Promise<void> {
-  await page.goto('/#/menu');
-  await page.locator('#menu-title').waitFor();
-  await page.locator('form.resource-form').waitFor({ state: 'detached' });
-  await page.goto(`/${hash}`);
-  await page.locator('form.resource-form').waitFor();
-}
 
 beforeAll(async () => {
   await buildAppOnce();

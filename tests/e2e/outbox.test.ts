@@ -17,6 +17,7 @@ import {
   decimal,
   expectStatus,
   money,
+  openForm,
   screenshot,
   signIn,
   waitForServiceWorker,
@@ -34,16 +35,9 @@ const productVersion = async () =>
   ((await (await fetch(`${server.url}/api/sync/status`)).json()) as SyncStatus).versions.product;
 const pendingPanel = () => page.getByRole('region', { name: 'Pending changes' });
 
-/** Opens an item's form (leaving first, so the last form is gone). */
-async function openForm(p: Page, id: string): Promise<void> {
-  await p.goto('/#/menu');
-  await p.goto(`/#/manage/product/${id}`);
-  await p.locator('form.resource-form').waitFor();
-}
-
 /** Sets a product's price through the Manage form, with no server to send it to. */
 async function editPriceOffline(id: string, cents: number): Promise<void> {
-  await openForm(page, id);
+  await openForm(page, `#/manage/product/${id}`);
   await page.getByLabel('Price', { exact: true }).fill(decimal(cents));
   await page.getByRole('button', { name: 'Save changes' }).click();
   await page.getByRole('status').filter({ hasText: 'Saved on this device.' }).waitFor();
@@ -96,7 +90,7 @@ describe('edits made offline', () => {
     await editPriceOffline(a!.id, 1111);
     await editPriceOffline(b!.id, 2222);
     await editPriceOffline(c!.id, 3333);
-    await openForm(page, doomed.id);
+    await openForm(page, `#/manage/product/${doomed.id}`);
     await page.getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('button', { name: 'Yes, delete Outbox special' }).click();
     await page.waitForURL(/#\/manage\/product$/);

@@ -36,6 +36,21 @@ export async function signIn(page: Page, pin: string): Promise<void> {
   await expectStatus(page, 'Online');
 }
 
+/**
+ * Opens a Manage form fresh at `hash` (`#/manage/product/<id>`): leaves for the menu first and
+ * waits until the menu shows, so the form a previous step left is unmounted. Two hash
+ * changes in a row may reach React as one render: then the old form (same item, same key)
+ * stays, with its old draft and its errors, and a click meant for a fresh form saves the
+ * stale one.
+ */
+export async function openForm(page: Page, hash: string): Promise<void> {
+  await page.goto('/#/menu');
+  await page.locator('#menu-title').waitFor();
+  await page.locator('form.resource-form').waitFor({ state: 'detached' });
+  await page.goto(`/${hash}`);
+  await page.locator('form.resource-form').waitFor();
+}
+
 /** Resolves once a service worker controls the page (clients.claim on first install). */
 export async function waitForServiceWorker(page: Page): Promise<void> {
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, {

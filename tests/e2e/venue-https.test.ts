@@ -15,8 +15,12 @@ import { fetchTrusting, homeTrusting } from '../helpers/tls';
 import {
   type ApiClient,
   apiClient,
+  decimal,
   expectStatus,
   menuLines,
+  money,
+  openForm,
+  productsNoRuleTouches,
   screenshot,
   signIn,
   waitForServiceWorker,
@@ -34,7 +38,6 @@ let plainUrl: string;
 const violations: string[] = [];
 
 /** "12.50" for 1250, as the app shows it. */
-const shown = (cents: number) => (cents / 100).toFixed(2);
 
 function watchConsole(page: Page): void {
   page.on('console', (message) => {
@@ -97,21 +100,20 @@ describe(`https://${NAME}, trusted through the venue CA`, () => {
   });
 
   it('shows an edit made on another device within 1 s', async () => {
-    const products = await api.list('product');
-    const dish = products.find((p) => p.active)!;
+    const dish = (await productsNoRuleTouches(api))[0]!;
     await page.goto('/#/menu');
     await expect
       .poll(() => page.locator(`[data-product-id="${dish.id}"] [data-testid="price"]`).textContent(), {
         timeout: 15_000,
       })
-      .toBe(shown(dish.priceCents));
+      .toBe(money(dish.priceCents));
     const newCents = dish.priceCents + 240;
     await api.update('product', dish.id, { priceCents: newCents });
     const savedAt = Date.now();
     await page.waitForFunction(
       ([id, text]) =>
         document.querySelector(`[data-product-id="${id}"] [data-testid="price"]`)?.textContent === text,
-      [dish.id, shown(newCents)] as const,
+      [dish.id, money(newCents)] as const,
       // timing: "an edit on another device within 1 s" is what this test asserts.
       { timeout: 1_000, polling: 20 },
     );
@@ -198,16 +200,14 @@ describe(`http://${NAME}, the plain port`, () => {
     await notice().waitFor();
     await expect.poll(() => move().isEnabled(), { timeout: 15_000 }).toBe(true);
 
-    dish = (await api.list('product')).find((p) => p.active)!;
+    dish = (await productsNoRuleTouches(api))[0]!;
     await context.setOffline(true);
     // The emulation leaves an open event stream alone; a restart ends it.
     await server.restart();
     await expectStatus(page, 'Offline', 30_000);
-    await page.goto('/#/menu');
-    await page.goto(`/#/manage/product/${dish.id}`);
-    await page.locator('form.resource-form').waitFor();
+    await openForm(page, `#/manage/product/${dish.id}`);
     const newCents = dish.priceCents + 55;
-    await page.getByLabel('Price', { exact: true }).fill(shown(newCents));
+    await page.getByLabel('Price', { exact: true }).fill(decimal(newCents));
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved on this device.' }).waitFor();
 
