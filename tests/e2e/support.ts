@@ -9,6 +9,7 @@ import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import type { Item, ResourceName } from '../../src/shared/resources';
 import { RESOURCES } from '../../src/shared/resources';
+import { exportedLog } from '../helpers/diagnostics';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const SCREENSHOT_DIR = join(projectRoot, 'test-results', 'screenshots');
@@ -57,11 +58,12 @@ export function priceOn(page: Page, productId: string): Locator {
   return page.locator(`[data-product-id="${productId}"] [data-testid="price"]`);
 }
 
-/** Sync log kinds on the diagnostics page, newest first. */
+/**
+ * Sync log kinds, newest first, from the Diagnostics page's "Export log": the list on the
+ * page holds only the rows on screen.
+ */
 export async function logKinds(page: Page): Promise<string[]> {
-  return page.$$eval('[aria-label="Sync log"] [data-kind]', (rows) =>
-    rows.map((r) => r.getAttribute('data-kind') ?? ''),
-  );
+  return (await exportedLog(page)).reverse().map((e) => e.kind);
 }
 
 /** Saves test-results/screenshots/<name>.png; `fullPage` for screens whose point is below the fold. */
