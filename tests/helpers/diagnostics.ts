@@ -59,53 +59,15 @@ export async function timeDiagnostics(page: Page, limitMs = 30_000): Promise<num
   return withTimeout(measure, limitMs + 5_000, 'opening Diagnostics');
 }
 
-/**
- * Waits up to `timeoutMs` until the tab's Diagnostics page shows `digests` for every type;
- * returns null, or what it shows instead. Goes back to the screen the tab showed.
- */
-export async function diagnosticsShow(
-  page: Page,
-  digests: Record<string, string>,
-  timeoutMs: number,
-): Promise<string | null> {
+/** Runs `task` with the tab on #/diagnostics, then takes it back to the screen it showed. */
+async function onDiagnostics<T>(page: Page, task: () => Promise<T>): Promise<T> {
   const back = await page.evaluate(() => {
     const hash = window.location.hash;
     window.location.hash = '#/diagnostics';
     return hash;
   });
   try {
-    await withTimeout(
-      page.waitForFunction(
-        (expected) =>
-          Object.entries(expected).every(
-            ([resource, digest]) =>
-              document.querySelector(`tr[data-resource="${resource}"] [data-testid="digests"] code`)
-                ?.textContent === digest,
-          ),
-        digests,
-        { timeout: timeoutMs, polling: 250 },
-      ),
-      timeoutMs + 5000,
-      'the Diagnostics table',
-    );
-    return null;
-  } catch (err) {
-    const shown = await withTimeout(
-      page.$$eval('tr[data-resource]', (rows) =>
-        rows.map(
-          (r) =>
-            `${r.getAttribute('data-resource')} ${r.querySelector('[data-testid="digests"] code')?.textContent}`,
-        ),
-      ),
-      5000,
-      'reading the Diagnostics table',
-    ).catch(() => []);
-    const off = shown.filter((line) => {
-      const [resource, digest] = line.split(' ');
-      return digests[resource!] !== digest;
-    });
-    const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    return `(${reason}) shows ${off.length > 0 ? off.join(', ') : 'no readable table'}`;
+    return await task();
   } finally {
     await page
       .evaluate((hash) => {
@@ -116,31 +78,64 @@ export async function diagnosticsShow(
 }
 
 /**
+ * Waits up to `timeoutMs` until the tab's Diagnostics page shows `digests` for every type;
+ * returns null, or what it shows instead. Goes back to the screen the tab showed.
+ */
+export function diagnosticsShow(
+  page: Page,
+  digests: Record<string, string>,
+  timeoutMs: number,
+): Promise<string | null> {
+  return onDiagnostics(page, async () => {
+    try {
+      await withTimeout(
+        page.waitForFunction(
+          (expected) =>
+            Object.entries(expected).every(
+              ([resource, digest]) =>
+                document.querySelector(`tr[data-resource="${resource}"] [data-testid="digests"] code`)
+                  ?.textContent === digest,
+            ),
+          digests,
+          { timeout: timeoutMs, polling: 250 },
+        ),
+        timeoutMs + 5000,
+        'the Diagnostics table',
+      );
+      return null;
+    } catch (err) {
+      const shown = await withTimeout(
+        page.$$eval('tr[data-resource]', (rows) =>
+          rows.map(
+            (r) =>
+              `${r.getAttribute('data-resource')} ${r.querySelector('[data-testid="digests"] code')?.textContent}`,
+          ),
+        ),
+        5000,
+        'reading the Diagnostics table',
+      ).catch(() => []);
+      const off = shown.filter((line) => {
+        const [resource, digest] = line.split(' ');
+        return digests[resource!] !== digest;
+      });
+      const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
+      return `(${reason}) shows ${off.length > 0 ? off.join(', ') : 'no readable table'}`;
+    }
+  });
+}
+
+/**
  * The tab's whole sync log, oldest first, as its "Export log" button saves it (the
  * engine's in-memory log, so also lines that storage could not keep). Goes back after.
  */
-export async function exportedLog(page: Page, timeoutMs = 30_000): Promise<SyncLogEntry[]> {
-  const back = await page.evaluate(() => {
-    const hash = window.location.hash;
-    window.location.hash = '#/diagnostics';
-    return hash;
-  });
-  try {
-    const read = async () => {
-      const button = page.getByRole('button', { name: 'Export log' });
-      const download = page.waitForEvent('download', { timeout: timeoutMs });
-      await button.click({ timeout: timeoutMs });
-      const stream = await (await download).createReadStream();
-      let text = '';
-      for await (const chunk of stream) text += String(chunk);
-      return (JSON.parse(text) as { entries: SyncLogEntry[] }).entries;
-    };
-    return await withTimeout(read(), timeoutMs + 5000, 'exporting the sync log');
-  } finally {
-    await page
-      .evaluate((hash) => {
-        window.location.hash = hash || '#/menu';
-      }, back)
-      .catch(() => undefined);
-  }
+export function exportedLog(page: Page, timeoutMs = 30_000): Promise<SyncLogEntry[]> {
+  const read = async () => {
+    const download = page.waitForEvent('download', { timeout: timeoutMs });
+    await page.getByRole('button', { name: 'Export log' }).click({ timeout: timeoutMs });
+    const stream = await (await download).createReadStream();
+    let text = '';
+    for await (const chunk of stream) text += String(chunk);
+    return (JSON.parse(text) as { entries: SyncLogEntry[] }).entries;
+  };
+  return onDiagnostics(page, () => withTimeout(read(), timeoutMs + 5000, 'exporting the sync log'));
 }
