@@ -144,6 +144,7 @@ describe('Diagnostics with a full sync log', () => {
       const events = 30;
       for (let i = 0; i < events; i++) {
         await api.update('product', product.id, { priceCents: product.priceCents + 10 + i });
+        // wait-ok: paces the writes at ten a second, the rate the page must keep up with.
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       // Until the page shows the last of them: its work for all of them is inside the window.
