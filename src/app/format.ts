@@ -44,9 +44,18 @@ export function formatAge(since: number, now: number): string {
   return `${Math.round(hours / 24)} days ago`;
 }
 
+/** One formatter for every clock: `toLocaleTimeString` builds a new one per call, a list of them per render. */
+const clock = new Intl.DateTimeFormat(undefined, {
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  // h23, not hour12: false, which some locales print as "24:05:00" just after midnight.
+  hourCycle: 'h23',
+});
+
 /** "10:42:07" for log lines. */
 export function formatClock(at: number): string {
-  return new Date(at).toLocaleTimeString(undefined, { hour12: false });
+  return clock.format(at);
 }
 
 export const WEEKDAY_NAMES = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import type { Item, ResourceName } from '../../src/shared/resources';
 import { RESOURCE_NAMES } from '../../src/shared/resources';
+import { diagnosticsShow, exportedLog, timeDiagnostics, withTimeout } from '../helpers/diagnostics';
 import { allowStorageFull, setStorageFull } from '../helpers/storageFull';
 
 /** A type as the device holds it. */
@@ -38,15 +39,6 @@ const FAILURE_DIR = join(resolve(dirname(fileURLToPath(import.meta.url)), '../..
 
 /** The IndexedDB database name the app uses (CONTRACT.md §6). */
 const DB_NAME = 'red-coral';
-/** A tab that does not answer within `ms` is reported, not waited on forever. */
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000} s`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 export class DrillClient {
   readonly pages: Page[] = [];
   private readonly cdp = new Map<Page, CDPSession>();
@@ -220,26 +212,16 @@ export class DrillClient {
     }, DB_NAME);
   }
 
-  /** The sync log lines the Diagnostics page of the first tab shows (kept in memory, so also what could not be saved). */
+  /** The first tab's sync log as its Diagnostics page exports it (kept in memory, so also what could not be saved). */
   async diagnosticsLog(): Promise<LogLine[]> {
-    const page = this.first;
-    const back = page.url();
-    await page.evaluate(() => {
-      window.location.hash = '#/diagnostics';
-    });
-    await page.locator('[aria-label="Sync log"]').waitFor();
-    const lines = await page.$$eval('[aria-label="Sync log"] [data-kind]', (rows) =>
-      rows.map((r) => ({
-        at: 0,
-        kind: r.getAttribute('data-kind') ?? '',
-        resource: r.querySelector('.log__resource')?.textContent ?? '',
-        message: r.querySelector('.log__message')?.textContent ?? '',
-      })),
-    );
-    await page.evaluate((url) => {
-      window.location.hash = new URL(url).hash;
-    }, back);
-    return lines.reverse();
+    return exportedLog(this.first);
+  }
+
+  /** Each tab's time to open Diagnostics until its table and first log rows are readable (ms). */
+  async diagnosticsRenderMs(): Promise<number[]> {
+    const times: number[] = [];
+    for (const page of this.pages) times.push(await timeDiagnostics(page));
+    return times;
   }
 
   /**
@@ -248,63 +230,44 @@ export class DrillClient {
    * tab applied what the leader stored. Returns what differs, per tab; empty when all match.
    */
   async tabDigestsMatch(digests: Record<string, string>, timeoutMs = 10_000): Promise<string[]> {
-    const problems = await Promise.all(
-      this.pages.map(async (page, tab) => {
-        const check = async () => {
-          await page.evaluate(() => {
-            window.location.hash = '#/diagnostics';
-          });
-          await page.waitForFunction(
-            (expected) =>
-              Object.entries(expected).every(
-                ([resource, digest]) =>
-                  document.querySelector(`tr[data-resource="${resource}"] [data-testid="digests"] code`)
-                    ?.textContent === digest,
-              ),
-            digests,
-            { timeout: timeoutMs, polling: 250 },
-          );
-        };
-        try {
-          await withTimeout(check(), timeoutMs + 5000, `${this.name} tab ${tab + 1}`);
-          return null;
-        } catch (err) {
-          const shown = await withTimeout(
-            page.$$eval('tr[data-resource]', (rows) =>
-              rows.map(
-                (r) =>
-                  `${r.getAttribute('data-resource')} ${r.querySelector('[data-testid="digests"] code')?.textContent}`,
-              ),
-            ),
-            5000,
-            'reading the Diagnostics table',
-          ).catch(() => []);
-          const off = shown.filter((line) => {
-            const [resource, digest] = line.split(' ');
-            return digests[resource!] !== digest;
-          });
-          const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
-          return `tab ${tab + 1} (${reason}) shows ${off.length > 0 ? off.join(', ') : 'no readable table'}`;
-        }
-      }),
-    );
-    return problems.filter((p): p is string => p !== null);
+    const problems: string[] = [];
+    for (const [tab, page] of this.pages.entries()) {
+      const problem = await diagnosticsShow(page, digests, timeoutMs);
+      if (problem) problems.push(`tab ${tab + 1} ${problem}`);
+    }
+    return problems;
   }
 
   /** JS heap in use by each tab after a forced garbage collection, in bytes. */
   async heapUsed(): Promise<number[]> {
     const sizes: number[] = [];
     for (const page of this.pages) {
-      let cdp = this.cdp.get(page);
-      if (!cdp) {
-        cdp = await this.context.newCDPSession(page);
-        this.cdp.set(page, cdp);
-      }
+      const cdp = await this.cdpOf(page);
       await cdp.send('HeapProfiler.collectGarbage');
       const usage = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
       sizes.push(usage.usedSize);
     }
     return sizes;
+  }
+
+  /** Time the first tab's main thread has spent running tasks since it opened (ms): its CPU cost. */
+  async busyMs(): Promise<number> {
+    const cdp = await this.cdpOf(this.first);
+    const { metrics } = (await cdp.send('Performance.getMetrics')) as {
+      metrics: { name: string; value: number }[];
+    };
+    return (metrics.find((m) => m.name === 'TaskDuration')?.value ?? 0) * 1000;
+  }
+
+  private async cdpOf(page: Page): Promise<CDPSession> {
+    let cdp = this.cdp.get(page);
+    if (!cdp) {
+      cdp = await this.context.newCDPSession(page);
+      // Task time is counted only once the domain is on: on first use, before any figure is read.
+      await cdp.send('Performance.enable');
+      this.cdp.set(page, cdp);
+    }
+    return cdp;
   }
 
   /**

@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { type DrillOptions, runDrill, type Scenario } from './runner';
 import { findScenario, SCENARIOS } from './scenarios';
+import { diagnosticsSlowdown } from './scenarios/soak';
 
 const SHORT: DrillOptions = { serverUrl: null, pin: '1234' };
 
@@ -106,5 +107,17 @@ describe('the judge', () => {
     expect(report.pass).toBe(false);
     expect(report.writes.lost).toHaveLength(1);
     expect(report.writes.lost[0]).toMatch(/^product .*\.priceCents: tablet-1 wrote 1, server has \d+$/);
+  });
+});
+
+describe('the soak judge', () => {
+  it('fails tabs whose Diagnostics got over a second and three times slower, not either alone', () => {
+    expect(diagnosticsSlowdown([400, 450, 500], [1300, 1400, 1500])).toBe(
+      'Diagnostics got slower: 1400 ms at the median at the end, 450 ms after the warm-up (bound: 1000 ms or 3× the start)',
+    );
+    // Over a second, but the start was as slow (load): not a slowdown.
+    expect(diagnosticsSlowdown([500, 600, 700], [1300, 1400, 1500])).toBeNull();
+    // Three times slower, but quick (20 ms then 90 ms): not worth failing a soak for.
+    expect(diagnosticsSlowdown([20, 20, 20], [80, 90, 100])).toBeNull();
   });
 });

@@ -20,6 +20,7 @@ import { startServer, type TestServer } from '../helpers/server';
 import { DrillClient } from './client';
 import { compare, type DeviceComparison } from './evidence';
 import { ApiSession, DrillControl, signInAt, syncStatusAt } from './http';
+import { mapLimited, passAllowanceMs, READ_CONCURRENCY, readingNote } from './pace';
 import { countKinds, formatReport, writeEvidence } from './report';
 import { Ledger, Writer } from './writer';
 
@@ -158,7 +159,7 @@ async function awaitConvergence(
   const started = Date.now();
   for (;;) {
     const status = await syncStatusAt(admin.baseUrl);
-    const comparisons = await Promise.all(clients.map(async (c) => compare(status, await c.held())));
+    const comparisons = await mapLimited(clients, async (c) => compare(status, await c.held()));
     if (comparisons.every((c) => c.converged)) return { ms: Date.now() - started, status, comparisons };
     if (Date.now() - started > limitMs) return { ms: null, status, comparisons };
     await sleep(250);
@@ -211,9 +212,9 @@ export async function runDrill(scenario: Scenario, options: DrillOptions): Promi
       clients.push(client);
     }
     // Sign in a few at a time: fifty scrypt checks at once would be a drill of its own.
-    for (let i = 0; i < clients.length; i += 5)
-      await Promise.all(clients.slice(i, i + 5).map((c) => c.signIn(pin, 60_000)));
-    const baseline = await awaitConvergence(admin, clients, 30_000);
+    await mapLimited(clients, (c) => c.signIn(pin, 60_000), READ_CONCURRENCY);
+    if (clients.length > READ_CONCURRENCY) step(readingNote(clients.length));
+    const baseline = await awaitConvergence(admin, clients, 30_000 + passAllowanceMs(clients.length));
     if (baseline.ms === null) throw new Error('the clients did not converge before any fault was injected');
     step(`all clients hold the server's data; fault phase: ${scenario.name}`);
 
@@ -272,23 +273,28 @@ export async function runDrill(scenario: Scenario, options: DrillOptions): Promi
     }
     step(`faults lifted; ${writer.acknowledged} writes acknowledged by the server`);
 
-    const limitMs = scenario.convergeMs + 3 * ctx.server.heartbeatMs;
+    // Reading every client takes longer the more there are: the limit grows by that pass, not by the drill's rules.
+    const reading = passAllowanceMs(clients.length);
+    const limitMs = scenario.convergeMs + 3 * ctx.server.heartbeatMs + reading;
     const result = await awaitConvergence(ctx.admin, clients, limitMs);
     if (result.ms === null) failures.push(`clients did not converge within ${limitMs / 1000} s`);
-    else step(`converged in ${(result.ms / 1000).toFixed(1)} s (limit ${limitMs / 1000} s)`);
+    else
+      step(
+        `converged in ${(result.ms / 1000).toFixed(1)} s (limit ${limitMs / 1000} s${reading > 0 ? `, of which ${reading / 1000} s for reading ${clients.length} clients ${READ_CONCURRENCY} at a time` : ''})`,
+      );
 
     const lost = ledger.lostWrites(await serverItems(ctx.admin));
     failures.push(...lost.map((l) => `lost write: ${l}`));
 
     // The in-memory state of every open tab (what staff see), not only IndexedDB.
     step('checking what every tab shows, and the sync logs');
-    const tabProblems = await Promise.all(clients.map((c) => c.tabDigestsMatch(result.status.digests)));
+    const tabProblems = await mapLimited(clients, (c) => c.tabDigestsMatch(result.status.digests));
     tabProblems.forEach((problems, i) => {
       for (const p of problems) failures.push(`${clients[i]!.name}: ${p}`);
     });
     const tabsOk = tabProblems.map((p) => p.length === 0);
 
-    const logs = await Promise.all(clients.map((c) => c.log()));
+    const logs = await mapLimited(clients, (c) => c.log());
     for (const group of scenario.evidence)
       if (!logs.some((lines) => lines.some((l) => group.includes(l.kind))))
         failures.push(`no client logged ${group.join(' or ')}: the fault was not exercised`);

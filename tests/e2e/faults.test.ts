@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncStatus } from '../../src/shared/protocol';
 import type { Item } from '../../src/shared/resources';
 import { buildAppOnce, launchBrowser, newDevice } from '../helpers/browser';
+import { exportedLog } from '../helpers/diagnostics';
 import { startServer, type TestServer } from '../helpers/server';
 import { allowStorageFull, setStorageFull as setFullOn } from '../helpers/storageFull';
 import {
@@ -33,17 +34,10 @@ let api: ApiClient;
 
 /** "12.50" for 1250, as the app shows it. */
 
-/** The sync log rows of the Diagnostics page, newest first. */
+/** The sync log as the Diagnostics page exports it, newest first; the page stays on Diagnostics. */
 async function logRows(p: Page) {
   await p.goto('/#/diagnostics');
-  return p.$$eval('[aria-label="Sync log"] [data-kind]', (rows) =>
-    rows.map((r) => ({
-      kind: r.getAttribute('data-kind') ?? '',
-      drill: r.getAttribute('data-drill'),
-      label: r.querySelector('.log__kind')?.textContent ?? '',
-      message: r.querySelector('.log__message')?.textContent ?? '',
-    })),
-  );
+  return (await exportedLog(p)).reverse();
 }
 
 /** The product table's `sync_meta` row and one item as IndexedDB holds them (reads still work). */
@@ -108,10 +102,11 @@ describe('a fault injected by a drill', () => {
       .poll(async () => (await logRows(page)).find((r) => r.drill === 'drop'), { timeout: 5_000 })
       .toMatchObject({
         kind: 'fault',
-        label: 'Injected fault',
         message: expect.stringMatching(/^Injected fault: Drill: /),
       });
+    // The newest lines are on screen: the injected fault is labelled and styled apart.
     const row = page.locator('[aria-label="Sync log"] [data-drill="drop"]').first();
+    expect(await row.locator('.log__kind').textContent()).toBe('Injected fault');
     expect(await row.evaluate((el) => el.classList.contains('log__entry--injected'))).toBe(true);
     await screenshot(page, 'diagnostics-injected-fault-landscape', true);
 

@@ -6,8 +6,8 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SyncLogEntry } from '../../src/sync/types';
 import { buildAppOnce, launchBrowser, newDevice } from '../helpers/browser';
+import { exportedLog } from '../helpers/diagnostics';
 import { startServer, type TestServer } from '../helpers/server';
 import {
   apiClient,
@@ -23,17 +23,6 @@ let server: TestServer;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
-
-/** The engine's log as exported by the diagnostics page, oldest first. */
-async function exportedLog(p: Page): Promise<SyncLogEntry[]> {
-  await p.goto('/#/diagnostics');
-  const download = p.waitForEvent('download');
-  await p.getByRole('button', { name: 'Export log' }).click();
-  const stream = await (await download).createReadStream();
-  let text = '';
-  for await (const chunk of stream) text += String(chunk);
-  return (JSON.parse(text) as { entries: SyncLogEntry[] }).entries;
-}
 
 beforeAll(async () => {
   await buildAppOnce();

@@ -10,6 +10,7 @@ import { expect } from 'vitest';
 import { ruleAppliesTo } from '../../src/shared/pricing';
 import type { Item, ResourceName } from '../../src/shared/resources';
 import { RESOURCES } from '../../src/shared/resources';
+import { exportedLog } from '../helpers/diagnostics';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const SCREENSHOT_DIR = join(projectRoot, 'test-results', 'screenshots');
@@ -97,11 +98,12 @@ export async function productsNoRuleTouches(api: ApiClient): Promise<Item<'produ
   return products.filter((p) => p.active && !rules.some((r) => ruleAppliesTo(r, p, context)));
 }
 
-/** Sync log kinds on the diagnostics page, newest first. */
+/**
+ * Sync log kinds, newest first, from the Diagnostics page's "Export log": the list on the
+ * page holds only the rows on screen.
+ */
 export async function logKinds(page: Page): Promise<string[]> {
-  return page.$$eval('[aria-label="Sync log"] [data-kind]', (rows) =>
-    rows.map((r) => r.getAttribute('data-kind') ?? ''),
-  );
+  return (await exportedLog(page)).reverse().map((e) => e.kind);
 }
 
 /** Saves test-results/screenshots/<name>.png; `fullPage` for screens whose point is below the fold. */

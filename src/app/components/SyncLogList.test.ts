@@ -35,4 +35,32 @@ describe('the sync log on the Diagnostics page', () => {
     expect(rows[1]).not.toContain('data-drill');
     expect(rows[1]).toContain('<span class="log__kind">fault</span>');
   });
+
+  it('puts only a screenful of a full log in the document, newest first, each row placed in the whole', () => {
+    const entries: SyncLogEntry[] = Array.from({ length: 500 }, (_, i) => ({
+      seq: i + 1,
+      at,
+      kind: 'applied',
+      resource: 'product',
+      message: `applied v${i + 1}..v${i + 1}`,
+    }));
+    const html = renderToStaticMarkup(createElement(SyncLogList, { entries }));
+    const rows = html.match(/<li[^>]*>.*?<\/li>/g) ?? [];
+    // 400 px of 37 px rows before the box is measured, and the overscan below them.
+    expect(rows).toHaveLength(19);
+    rows.forEach((row, i) => {
+      expect(row).toContain(`aria-setsize="500" aria-posinset="${i + 1}"`);
+      expect(row).toContain(`<span class="log__message">applied v${500 - i}..v${500 - i}</span>`);
+      expect(row).toContain(`transform:translateY(${i * 37}px)`);
+    });
+    // The list is as tall as every line, so the scroll bar tells how long the log is.
+    expect(html).toContain('<ol class="log__list" aria-label="Sync log" style="height:18500px">');
+  });
+
+  it('says so when nothing is logged yet', () => {
+    const html = renderToStaticMarkup(createElement(SyncLogList, { entries: [] }));
+    expect(html).toBe(
+      '<div class="log"><ol class="log__list" aria-label="Sync log"><li class="empty">Nothing logged yet.</li></ol></div>',
+    );
+  });
 });
