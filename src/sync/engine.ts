@@ -16,6 +16,7 @@ import {
   type StreamSignal,
 } from './eventStream';
 import { createOutboxService } from './outboxService';
+import { browserLifecycle, type PageLifecycle } from './pageLifecycle';
 import { checkAndRepair, serializeChecks } from './reconnect';
 import { createRegistry } from './registry';
 import type { ResourceController } from './resourceStore';
@@ -44,6 +45,8 @@ export interface SyncEngineOptions {
   locks?: Pick<LockManager, 'request'> | null;
   /** Defaults to `globalThis.BroadcastChannel`; only used together with locks. */
   BroadcastChannel?: typeof BroadcastChannel | null;
+  /** The tab's freeze / resume; defaults to the page's (pageLifecycle.ts), none in Node. */
+  lifecycle?: PageLifecycle | null;
   /**
    * A stream silent this long is reopened (ms, default 45000: three missed heartbeats of the
    * contract's 15 s). A hello that names the server's `heartbeatMs` replaces it with three
@@ -206,6 +209,7 @@ export function createSyncEngine(options: SyncEngineOptions = {}): SyncEngine {
       name,
       locks: options.locks !== undefined ? options.locks : (g.navigator?.locks ?? null),
       BroadcastChannel: channelClass,
+      lifecycle: options.lifecycle !== undefined ? options.lifecycle : browserLifecycle(),
       staleAfterMs: options.staleStreamMs ?? 45_000,
       onSignal,
       onLeader: (isLeader) => {

@@ -56,3 +56,67 @@ describe('one event stream per browser', () => {
     await vi.waitFor(() => expect(second.connection.getState().state).toBe('online'));
   });
 });
+
+/** Long enough for any queued relay or lock hand-over of the fakes to have happened. */
+const WAIT = { timeout: 5_000 };
+
+describe('a tab the browser freezes (Page Lifecycle)', () => {
+  it('a frozen leader lets go: the other tab leads at once; resumed, it follows, and there is one stream throughout', async () => {
+    const { first, second, lifecycles } = await twoTabs();
+    await vi.waitFor(() => expect(second.connection.getState().state).toBe('online'), WAIT);
+    const [before] = [...server.streams];
+
+    lifecycles[0].freeze();
+    // Synchronously, inside the freeze handler: after it the tab runs nothing.
+    expect(first.connection.getState().isLeader).toBe(false);
+    expect(before?.readyState).toBe(2);
+    await vi.waitFor(() => expect(second.connection.getState().isLeader).toBe(true), WAIT);
+    await vi.waitFor(() => expect(second.connection.getState().state).toBe('online'), WAIT);
+    expect(server.streams.size).toBe(1);
+    server.commit('product', 'updated', product('p1', 'Soup', 470));
+    await vi.waitFor(() => expect(second.stores.product.getState().byId.p1?.priceCents).toBe(470), WAIT);
+
+    lifecycles[0].resume();
+    await vi.waitFor(() => expect(first.connection.getState().state).toBe('online'), WAIT);
+    expect(first.connection.getState().isLeader).toBe(false);
+    expect(second.connection.getState().isLeader).toBe(true);
+    expect(server.streams.size).toBe(1);
+    // What it missed while frozen came with the check its rejoining ran; new events by relay.
+    expect(first.stores.product.getState().byId.p1?.priceCents).toBe(470);
+    server.commit('product', 'updated', product('p1', 'Soup', 490));
+    await vi.waitFor(() => expect(first.stores.product.getState().byId.p1?.priceCents).toBe(490), WAIT);
+    expect(server.streams.size).toBe(1);
+  });
+
+  it('a frozen follower leaves the queue: the lock goes to a tab that can use it; resumed, it follows', async () => {
+    const { first, second, lifecycles, openTab } = await twoTabs();
+    await vi.waitFor(() => expect(second.connection.getState().state).toBe('online'), WAIT);
+    lifecycles[1].freeze();
+    await first.stop();
+    engines.splice(engines.indexOf(first), 1);
+    // Had the frozen tab kept its place in the queue, it would hold the lock now and this tab would wait.
+    const third = await openTab();
+    await vi.waitFor(() => expect(third.connection.getState().isLeader).toBe(true), WAIT);
+    await vi.waitFor(() => expect(third.connection.getState().state).toBe('online'), WAIT);
+    expect(second.connection.getState().isLeader).toBe(false);
+    expect(server.streams.size).toBe(1);
+
+    lifecycles[1].resume();
+    await vi.waitFor(() => expect(second.connection.getState().state).toBe('online'), WAIT);
+    expect(second.connection.getState().isLeader).toBe(false);
+    expect(server.streams.size).toBe(1);
+  });
+
+  it('freezing twice or resuming an awake tab changes nothing', async () => {
+    const { first, second, lifecycles } = await twoTabs();
+    lifecycles[1].resume();
+    lifecycles[0].freeze();
+    lifecycles[0].freeze();
+    await vi.waitFor(() => expect(second.connection.getState().isLeader).toBe(true), WAIT);
+    lifecycles[0].resume();
+    lifecycles[0].resume();
+    await vi.waitFor(() => expect(first.connection.getState().state).toBe('online'), WAIT);
+    expect(first.connection.getState().isLeader).toBe(false);
+    expect(server.streams.size).toBe(1);
+  });
+});
