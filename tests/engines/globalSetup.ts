@@ -42,8 +42,11 @@ export default function setup(project: TestProject): void {
   let installError: string | null = null;
   if (wanted.length > 0 && mayInstall()) {
     console.log(`engines: installing ${wanted.join(' ')} from Debian for the WebKit and Firefox tests`);
+    // Another apt (an unattended upgrade, a second run) may hold the lock for a while: wait for it.
+    const lock = ['-o', 'DPkg::Lock::Timeout=300'];
     installError =
-      aptGet(['update', '-q']) ?? aptGet(['install', '-y', '-q', '--no-install-recommends', ...wanted]);
+      aptGet(['update', '-q', ...lock]) ??
+      aptGet(['install', '-y', '-q', '--no-install-recommends', ...lock, ...wanted]);
   }
   const missing: MissingEngines = { webkit: null, firefox: null };
   for (const [key, engine] of Object.entries(ENGINES) as [

@@ -1,6 +1,6 @@
 /**
  * Firefox for the cross-engine tests: Debian's Firefox ESR, headless, driven over W3C
- * WebDriver BiDi by puppeteer-core (`FIREFOX_PATH` overrides the binary). Puppeteer gives
+ * WebDriver BiDi by puppeteer-core (any Firefox on PATH will do). Puppeteer gives
  * each launch a fresh temporary profile and removes it on close.
  */
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
@@ -16,16 +16,14 @@ import {
 /** The Debian package that brings what this file needs. */
 export const FIREFOX_PACKAGES = ['firefox-esr'];
 
-/** The Firefox binary to drive, or null when there is none. */
+/** The Firefox binary to drive (Debian's ESR, else any Firefox on PATH), or null when there is none. */
 export function findFirefox(): string | null {
-  const fromEnv = process.env.FIREFOX_PATH;
-  if (fromEnv) return findExecutable(fromEnv);
   return findExecutable('/usr/bin/firefox-esr', 'firefox-esr', 'firefox');
 }
 
 /** The binaries Firefox needs that are missing here (empty when it can run). */
 export function missingForFirefox(): string[] {
-  return findFirefox() ? [] : [process.env.FIREFOX_PATH ?? 'firefox-esr'];
+  return findFirefox() ? [] : ['firefox-esr'];
 }
 
 function tab(page: Page, baseUrl: string): EngineTab {
