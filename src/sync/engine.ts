@@ -17,6 +17,12 @@ import {
 } from './eventStream';
 import { createOutboxService } from './outboxService';
 import { browserLifecycle, type PageLifecycle } from './pageLifecycle';
+import {
+  createPersistenceStore,
+  type PersistenceApi,
+  persistenceLogMessage,
+  requestPersistence,
+} from './persistence';
 import { checkAndRepair, serializeChecks } from './reconnect';
 import { createRegistry } from './registry';
 import type { ResourceController } from './resourceStore';
@@ -47,6 +53,8 @@ export interface SyncEngineOptions {
   BroadcastChannel?: typeof BroadcastChannel | null;
   /** The tab's freeze / resume; defaults to the page's (pageLifecycle.ts), none in Node. */
   lifecycle?: PageLifecycle | null;
+  /** Where to ask for persistent storage; defaults to `navigator.storage` (persistence.ts). */
+  storageManager?: PersistenceApi | null;
   /**
    * A stream silent this long is reopened (ms, default 45000: three missed heartbeats of the
    * contract's 15 s). A hello that names the server's `heartbeatMs` replaces it with three
@@ -72,6 +80,7 @@ export function createSyncEngine(options: SyncEngineOptions = {}): SyncEngine {
   let status: SyncStatus | null = null;
   let stream: EventStream | null = null;
   let started = false;
+  const persistence = createPersistenceStore();
 
   const connection = createConnection({
     probeIntervalMs: options.probeIntervalMs ?? 5000,
@@ -252,6 +261,7 @@ export function createSyncEngine(options: SyncEngineOptions = {}): SyncEngine {
     connection: connection.store,
     outbox: outbox.controls,
     log: log.store,
+    persistence,
     async start() {
       if (started) return;
       started = true;
@@ -281,8 +291,13 @@ export function createSyncEngine(options: SyncEngineOptions = {}): SyncEngine {
       );
       const syncedAt = await storedSyncTime();
       if (syncedAt > 0) connection.synced(syncedAt);
-      // Ask the browser not to evict the data this device needs offline.
-      void g.navigator?.storage?.persist?.().catch(() => false);
+      // Ask the browser not to evict the data this device needs offline. Never awaited:
+      // Firefox asks the person, who may never answer; nothing depends on the answer.
+      const manager = options.storageManager !== undefined ? options.storageManager : g.navigator?.storage;
+      void requestPersistence(manager, persistence).then((answer) => {
+        const message = persistenceLogMessage(answer);
+        if (message && started) log.add({ kind: 'persistence', message });
+      });
       // Listen first: events that arrive while snapshots load are buffered by the stores.
       joinStream();
       await checks.check('start');

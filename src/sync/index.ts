@@ -3,5 +3,6 @@ export { SyncError } from './api';
 export { createSyncEngine, type SyncEngineOptions } from './engine';
 export type { EventSourceConstructor, EventSourceLike } from './eventStream';
 export { useResource, useSyncConnection } from './hooks';
+export type { Persistence } from './persistence';
 export { NETWORK_BACK_MESSAGE, watchReconnectSignals } from './reconnect';
 export type * from './types';

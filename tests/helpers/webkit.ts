@@ -169,7 +169,10 @@ export async function launchWebKit(baseUrl: string): Promise<EngineBrowser> {
     close: () =>
       inWindow(handle, async () => {
         await driver.close();
-        current = '';
+        // Commands need a current window (New Window included): take any that is still open.
+        const [next] = await driver.getAllWindowHandles();
+        current = next ?? '';
+        if (next) await driver.switchTo().window(next);
       }),
   });
 
