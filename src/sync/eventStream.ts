@@ -147,11 +147,13 @@ export function joinEventStream(options: EventStreamOptions): EventStream {
     (watchdog as { unref?: () => void }).unref?.();
   }
 
-  function closeSource(): void {
+  /** Closes the EventSource; `quietly` tells nobody, not even this tab's engine. */
+  function closeSource(quietly = false): void {
     if (watchdog) clearTimeout(watchdog);
     watchdog = null;
     source?.close();
     source = null;
+    if (open && quietly) open = false;
     if (open) emit({ type: 'closed' });
   }
 
@@ -255,9 +257,11 @@ export function joinEventStream(options: EventStreamOptions): EventStream {
     lockRequest?.abort();
     lockRequest = null;
     if (leader) {
-      // Not relayed: the tab that leads next opens the stream at once, the others stay as they are.
+      // Told to nobody: the tab that leads next opens the stream at once; and this tab's
+      // engine must not start IndexedDB work (the log line of a lost stream) that would
+      // then stay open while frozen, blocking every other tab's transactions.
       leader = false;
-      closeSource();
+      closeSource(true);
       options.onLeader(false);
     }
     releaseLock();

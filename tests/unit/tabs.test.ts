@@ -65,11 +65,14 @@ describe('a tab the browser freezes (Page Lifecycle)', () => {
     const { first, second, lifecycles } = await twoTabs();
     await vi.waitFor(() => expect(second.connection.getState().state).toBe('online'), WAIT);
     const [before] = [...server.streams];
+    const logged = first.log.getState().entries.length;
 
     lifecycles[0].freeze();
     // Synchronously, inside the freeze handler: after it the tab runs nothing.
     expect(first.connection.getState().isLeader).toBe(false);
     expect(before?.readyState).toBe(2);
+    // No log line, so no IndexedDB write that would stay open in the frozen tab and block the others.
+    expect(first.log.getState().entries).toHaveLength(logged);
     await vi.waitFor(() => expect(second.connection.getState().isLeader).toBe(true), WAIT);
     await vi.waitFor(() => expect(second.connection.getState().state).toBe('online'), WAIT);
     expect(server.streams.size).toBe(1);
