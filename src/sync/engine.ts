@@ -81,6 +81,10 @@ export function createSyncEngine(options: SyncEngineOptions = {}): SyncEngine {
   let stream: EventStream | null = null;
   let started = false;
   const persistence = createPersistenceStore();
+  const lifecycle = options.lifecycle !== undefined ? options.lifecycle : browserLifecycle();
+  let unwatchLifecycle: (() => void) | null = null;
+  /** Frozen (or about to be): start no sync work, so no IndexedDB transaction (pageLifecycle.ts). */
+  let suspended = false;
 
   const connection = createConnection({
     probeIntervalMs: options.probeIntervalMs ?? 5000,
@@ -133,7 +137,7 @@ export function createSyncEngine(options: SyncEngineOptions = {}): SyncEngine {
     );
 
   const checks = serializeChecks((reason) => {
-    if (!started) return Promise.resolve();
+    if (!started || suspended) return Promise.resolve();
     return connection.busyWhile(async () => {
       const onStatus = (s: SyncStatus) => {
         status = s;
@@ -161,7 +165,8 @@ export function createSyncEngine(options: SyncEngineOptions = {}): SyncEngine {
   }
 
   function onSignal(signal: StreamSignal): void {
-    if (!started) return;
+    // A frozen tab may still be handed relayed signals before it stops; resuming catches up.
+    if (!started || suspended) return;
     switch (signal.type) {
       case 'open':
         connection.setPhase('open');
@@ -218,7 +223,7 @@ export function createSyncEngine(options: SyncEngineOptions = {}): SyncEngine {
       name,
       locks: options.locks !== undefined ? options.locks : (g.navigator?.locks ?? null),
       BroadcastChannel: channelClass,
-      lifecycle: options.lifecycle !== undefined ? options.lifecycle : browserLifecycle(),
+      lifecycle,
       staleAfterMs: options.staleStreamMs ?? 45_000,
       onSignal,
       onLeader: (isLeader) => {
@@ -289,6 +294,18 @@ export function createSyncEngine(options: SyncEngineOptions = {}): SyncEngine {
             : undefined;
         }),
       );
+      // A frozen tab must hold no transaction open, nor start one; the stream lets go in eventStream.ts.
+      unwatchLifecycle =
+        lifecycle?.({
+          onSuspend: () => {
+            suspended = true;
+            storage.suspend();
+          },
+          onResume: () => {
+            suspended = false;
+            storage.resume();
+          },
+        }) ?? null;
       const syncedAt = await storedSyncTime();
       if (syncedAt > 0) connection.synced(syncedAt);
       // Ask the browser not to evict the data this device needs offline. Never awaited:
@@ -304,6 +321,8 @@ export function createSyncEngine(options: SyncEngineOptions = {}): SyncEngine {
     },
     async stop() {
       started = false;
+      unwatchLifecycle?.();
+      unwatchLifecycle = null;
       stream?.stop();
       stream = null;
       connection.stop();

@@ -57,16 +57,18 @@ export interface FakeLifecycle {
 }
 
 export function fakeLifecycle(): FakeLifecycle {
-  let handlers: LifecycleHandlers | null = null;
+  const subscribers = new Set<LifecycleHandlers>();
   return {
-    subscribe(h) {
-      handlers = h;
-      return () => {
-        handlers = null;
-      };
+    subscribe(handlers) {
+      subscribers.add(handlers);
+      return () => subscribers.delete(handlers);
     },
-    freeze: () => handlers?.onSuspend(),
-    resume: () => handlers?.onResume(),
+    freeze: () => {
+      for (const h of subscribers) h.onSuspend();
+    },
+    resume: () => {
+      for (const h of subscribers) h.onResume();
+    },
   };
 }
 
