@@ -8,11 +8,17 @@
  */
 import type { CDPSession, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DrillStream } from '../../src/shared/drills';
 import type { Item } from '../../src/shared/resources';
 import { buildAppOnce, launchFreezableChromium } from '../helpers/browser';
 import { startServer, type TestServer } from '../helpers/server';
-import { type ApiClient, apiClient, eventStreams, expectStatus, signIn } from './support';
+import {
+  type ApiClient,
+  apiClient,
+  eventStreams,
+  expectStatus,
+  signIn,
+  soleStreamOtherThan,
+} from './support';
 
 let server: TestServer;
 let chromium: Awaited<ReturnType<typeof launchFreezableChromium>>;
@@ -21,21 +27,6 @@ let leader: Page;
 let follower: Page;
 let cdp: CDPSession;
 let dish: Item<'product'>;
-
-/** Waits until the server lists exactly one stream that is not `old`, and returns it. */
-async function newSoleStream(old: DrillStream, timeout: number): Promise<DrillStream> {
-  let streams: DrillStream[] = [];
-  await expect
-    .poll(
-      async () => {
-        streams = await eventStreams(api);
-        return streams.length === 1 && streams[0]!.id !== old.id;
-      },
-      { timeout, interval: 20 },
-    )
-    .toBe(true);
-  return streams[0]!;
-}
 
 /** Renames the dish through the API and waits until `page` shows the new name. */
 async function renameAndSee(page: Page, name: string): Promise<void> {
@@ -78,7 +69,7 @@ describe('a frozen leader tab', () => {
 
     const frozenAt = Date.now();
     await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
-    const second = await newSoleStream(first!, 15_000);
+    const second = await soleStreamOtherThan(api, first!, 15_000);
     expect(Date.now() - frozenAt).toBeLessThan(2_000);
     await expectStatus(follower, 'Online');
     await renameAndSee(follower, `${dish.name} (while frozen)`);

@@ -134,3 +134,22 @@ export async function eventStreams(api: ApiClient): Promise<DrillStream[]> {
   expect(status, 'the server must run in drill mode (RED_CORAL_DRILLS=1)').toBe(200);
   return body.streams;
 }
+
+/** Waits until the server lists exactly one event stream, and not `old`; returns it. */
+export async function soleStreamOtherThan(
+  api: ApiClient,
+  old: DrillStream,
+  timeout: number,
+): Promise<DrillStream> {
+  let streams: DrillStream[] = [];
+  await expect
+    .poll(
+      async () => {
+        streams = await eventStreams(api);
+        return streams.length === 1 && streams[0]!.id !== old.id;
+      },
+      { timeout, interval: 20 },
+    )
+    .toBe(true);
+  return streams[0]!;
+}

@@ -7,10 +7,9 @@
  * can count the browser's event streams (`GET /api/drills`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DrillStream } from '../../src/shared/drills';
 import type { ChangesResponse, SyncStatus } from '../../src/shared/protocol';
 import type { Item } from '../../src/shared/resources';
-import { type ApiClient, apiClient, eventStreams } from '../e2e/support';
+import { type ApiClient, apiClient, eventStreams, soleStreamOtherThan } from '../e2e/support';
 import { buildAppOnce } from '../helpers/browser';
 import type { EngineBrowser, EngineTab, LaunchEngine } from '../helpers/engine';
 import { startServer, type TestServer } from '../helpers/server';
@@ -57,21 +56,6 @@ export function describeCorePaths(engine: string, launch: LaunchEngine): void {
       [] as [],
     );
     return (await api.list('product')).find((p) => p.id === id)!;
-  };
-
-  /** Waits until the server lists exactly one stream other than `old`, and returns it. */
-  const soleStreamOtherThan = async (old: DrillStream): Promise<DrillStream> => {
-    let streams: DrillStream[] = [];
-    await expect
-      .poll(
-        async () => {
-          streams = await eventStreams(api);
-          return streams.length === 1 && streams[0]!.id !== old.id;
-        },
-        { timeout: PAGE_TIMEOUT_MS, interval: 20 },
-      )
-      .toBe(true);
-    return streams[0]!;
   };
 
   describe(`${engine}: the core paths`, () => {
@@ -155,7 +139,7 @@ export function describeCorePaths(engine: string, launch: LaunchEngine): void {
 
       await tab.close();
       const closedAt = Date.now();
-      await soleStreamOtherThan(leaderStream!);
+      await soleStreamOtherThan(api, leaderStream!, PAGE_TIMEOUT_MS);
       expect(Date.now() - closedAt).toBeLessThan(HANDOVER_MS);
       tab = second;
       await expectStatus(tab, 'Online');

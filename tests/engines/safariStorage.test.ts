@@ -78,7 +78,10 @@ async function closeTheApp(origin: string): Promise<EngineTab> {
   return other;
 }
 
-/** Deletes the app's database from `page`; resolves with how that went. */
+/**
+ * Deletes the app's database from `page`; resolves with how that went. A closing tab may
+ * hold its connection a moment longer (`blocked`): the deletion then waits for it.
+ */
 function deleteDatabase(page: EngineTab): Promise<string> {
   return page.evaluate(
     () =>
@@ -86,7 +89,6 @@ function deleteDatabase(page: EngineTab): Promise<string> {
         const request = indexedDB.deleteDatabase('red-coral');
         request.onsuccess = () => resolve('deleted');
         request.onerror = () => resolve(`failed: ${request.error?.message}`);
-        request.onblocked = () => resolve('blocked: the app is still open');
       }),
   );
 }
@@ -116,7 +118,9 @@ whenInstalled('webkit', () => {
       // The venue changes something meanwhile: the refill must bring today's data, not a stale copy.
       const tag = await api.create('tag', { name: 'Back after a week', color: '#3a7ca5' });
       expect(await deleteDatabase(tab)).toBe('deleted');
-      expect(await tab.evaluate(async () => (await indexedDB.databases()).map((d) => d.name))).toEqual([]);
+      expect(await tab.evaluate(async () => (await indexedDB.databases()).map((d) => d.name))).not.toContain(
+        'red-coral',
+      );
 
       await tab.goto('/');
       await expectStatus(tab, 'Online');
