@@ -20,6 +20,7 @@ import {
   menuLines,
   PAGE_TIMEOUT_MS,
   route,
+  screenshot,
   seenAt,
   signIn,
   storedTypes,
@@ -92,6 +93,7 @@ export function describeCorePaths(engine: string, launch: LaunchEngine): void {
         },
         [] as [],
       ).then(() => diagnosticsRows(tab));
+      await screenshot(tab, `engines-${browser.name}-diagnostics`);
       expect(rows).toEqual(
         Object.fromEntries(
           Object.entries(expectedTypes(server_)).map(([r, t]) => [
@@ -172,6 +174,7 @@ export function describeCorePaths(engine: string, launch: LaunchEngine): void {
       await tab.goto('/');
       await expectStatus(tab, 'Offline');
       await expect.poll(() => menuLines(tab), { timeout: PAGE_TIMEOUT_MS }).toEqual(before);
+      await screenshot(tab, `engines-${browser.name}-menu-offline`);
     });
 
     it('sends an edit made while the server is down exactly once when it is back', async () => {

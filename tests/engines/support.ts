@@ -3,8 +3,11 @@
  * every engine: waiting on the page, the app's UI hooks (contract §6: `PIN`, `Sign in`,
  * the `Sync status` region, the menu), and what the device stored in IndexedDB.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { SyncStatus } from '../../src/shared/protocol';
 import { RESOURCE_NAMES, type ResourceName } from '../../src/shared/resources';
+import { SCREENSHOT_DIR } from '../e2e/support';
 import type { EngineTab } from '../helpers/engine';
 
 /** How long a browser may take for anything the app does by itself, on a loaded 2-core machine. */
@@ -207,4 +210,10 @@ export function seenAt(tab: EngineTab, timeout = PAGE_TIMEOUT_MS): Promise<numbe
     [],
     timeout,
   );
+}
+
+/** Saves test-results/screenshots/<name>.png (gitignored), to look at after UI changes. */
+export async function screenshot(tab: EngineTab, name: string): Promise<void> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  writeFileSync(join(SCREENSHOT_DIR, `${name}.png`), await tab.screenshot());
 }

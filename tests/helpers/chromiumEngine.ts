@@ -34,6 +34,9 @@ function tab(page: Page): EngineTab {
         .first()
         .click({ timeout: STEP_TIMEOUT_MS });
     },
+    async screenshot() {
+      return Buffer.from(await page.screenshot());
+    },
     async close() {
       await page.close();
     },

@@ -23,6 +23,11 @@ export interface EngineTab {
   fill(label: string, text: string): Promise<void>;
   /** Clicks (a real pointer click) the enabled button whose text is exactly `name`. */
   click(name: string): Promise<void>;
+  /**
+   * The visible part of the page as PNG, to look at after a run. In WebKit a tab that is not
+   * in front may never be photographed (seen with a second MiniBrowser tab): call it on the only tab.
+   */
+  screenshot(): Promise<Buffer>;
   close(): Promise<void>;
 }
 

@@ -52,6 +52,9 @@ function tab(page: Page, baseUrl: string): EngineTab {
         .setTimeout(STEP_TIMEOUT_MS)
         .click();
     },
+    async screenshot() {
+      return Buffer.from(await page.screenshot());
+    },
     async close() {
       await page.close();
     },

@@ -119,14 +119,21 @@ export async function launchWebKit(baseUrl: string): Promise<EngineBrowser> {
   /** The first window is the session's own: it stays open (closing the last one ends the session). */
   let spare: string | null = current;
 
+  /** Runs `task` in the tab's window; a command that never answers fails the test instead of hanging it. */
   const inWindow = <T>(handle: string, task: () => Promise<T>): Promise<T> =>
-    serial(async () => {
-      if (current !== handle) {
-        await driver.switchTo().window(handle);
-        current = handle;
-      }
-      return task();
-    });
+    serial(() =>
+      within(
+        STEP_TIMEOUT_MS * 2,
+        'WebKitWebDriver did not answer a command',
+        (async () => {
+          if (current !== handle) {
+            await driver.switchTo().window(handle);
+            current = handle;
+          }
+          return task();
+        })(),
+      ),
+    );
 
   /** Acts on the first element `xpath` finds, once the page shows one (React renders after load). */
   const withElement = async (
@@ -166,6 +173,7 @@ export async function launchWebKit(baseUrl: string): Promise<EngineBrowser> {
         await input.sendKeys(text);
       }),
     click: (name) => withElement(handle, buttonXPath(name), (button) => button.click()),
+    screenshot: () => inWindow(handle, async () => Buffer.from(await driver.takeScreenshot(), 'base64')),
     close: () =>
       inWindow(handle, async () => {
         await driver.close();
