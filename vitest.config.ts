@@ -4,9 +4,11 @@ import { POLL_MS, WAIT_MS } from './tests/helpers/timeouts.ts';
 /** expect.poll without options waits as long as every other wait (tests/helpers/timeouts.ts). */
 const expectOptions = { poll: { timeout: WAIT_MS, interval: POLL_MS } };
 
-// Three suites, all run by `npm test`: unit (engine + shared code on fake-indexeddb),
+// Four suites, all run by `npm test`: unit (engine + shared code on fake-indexeddb),
 // server (the real server on 127.0.0.1, real SQLite), e2e (built app in real Chromium,
-// plus the benchmarks' smoke run so they never rot and every QA drill at a short duration).
+// plus the benchmarks' smoke run so they never rot and every QA drill at a short duration),
+// engines (the core paths in WebKit, Firefox and Chromium; its global setup installs the
+// Debian browsers where it may, tests/engines/globalSetup.ts).
 export default defineConfig({
   test: {
     projects: [
@@ -44,6 +46,17 @@ export default defineConfig({
           expect: expectOptions,
           testTimeout: 120_000,
           hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'engines',
+          include: ['tests/engines/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['tests/engines/globalSetup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
           fileParallelism: false,
         },
       },

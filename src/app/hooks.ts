@@ -7,6 +7,7 @@ import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { useStore } from 'zustand';
 import { type Item, RESOURCE_NAMES, type ResourceName } from '../shared/resources';
 import { useResource } from '../sync';
+import type { Persistence } from '../sync/persistence';
 import type { ConnectionState, ResourceState } from '../sync/types';
 import { engine } from './engine';
 import { createHoldBack } from './holdBack';
@@ -126,6 +127,11 @@ export function useStorageFull(): boolean {
   return useSyncExternalStore(subscribeToAllStores, () =>
     RESOURCE_NAMES.some((r) => engine.stores[r].getState().error?.code === 'storage_full'),
   );
+}
+
+/** Whether the browser promised to keep this device's data (`navigator.storage.persist()`). */
+export function usePersistence(): Persistence {
+  return useStore(engine.persistence);
 }
 
 /** The current time, refreshed every `intervalMs` (prices and "data from" labels move with it). */

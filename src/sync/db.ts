@@ -3,7 +3,7 @@
  * protocol, `sync_meta` with one row per type, and `sync_log` for the persisted sync log.
  * A type's items and its meta row only ever change together, in one transaction.
  */
-import Dexie, { type DexieOptions, type Table } from 'dexie';
+import Dexie, { type DBCoreTransaction, type DexieOptions, type Table } from 'dexie';
 import { type Item, RESOURCE_NAMES, type ResourceName } from '../shared/resources';
 import type { OutboxEntry, SyncLogEntry } from './types';
 
@@ -41,9 +41,27 @@ export class SyncDatabase extends Dexie {
   declare readonly sync_meta: Table<SyncMetaRow, ResourceName>;
   declare readonly sync_log: Table<SyncLogRow, number>;
   declare readonly outbox: Table<OutboxRow, number>;
+  /** IndexedDB transactions begun and not yet finished (see `abortOpenTransactions`). */
+  private readonly running = new Set<DBCoreTransaction>();
 
   constructor(name: string = DEFAULT_DB_NAME, options?: DexieOptions) {
     super(name, options);
+    this.use({
+      stack: 'dbcore',
+      name: 'openTransactions',
+      create: (down) => ({
+        ...down,
+        transaction: (stores, mode, transactionOptions) => {
+          const tx = down.transaction(stores, mode, transactionOptions);
+          // Dexie's IndexedDB core hands out the IDBTransaction itself; its on* handlers are Dexie's.
+          const events = tx as unknown as Pick<IDBTransaction, 'addEventListener'>;
+          const done = () => this.running.delete(tx);
+          this.running.add(tx);
+          for (const type of ['complete', 'abort', 'error'] as const) events.addEventListener?.(type, done);
+          return tx;
+        },
+      }),
+    });
     // Schema history. Never edit a released version: add `this.version(n + 1).stores({...})`
     // listing only new or changed tables (null deletes one), with `.upgrade(tx => ...)` when
     // rows must be rewritten.
@@ -56,6 +74,25 @@ export class SyncDatabase extends Dexie {
     // table; no existing row changes, so a device upgrading keeps its data and syncs on.
     // Entries are read whole and in `seq` order, so no index beyond the key is needed.
     this.version(2).stores({ outbox: '++seq' });
+  }
+
+  /**
+   * Aborts every transaction still running; returns how many. For a tab about to be
+   * frozen: a transaction it left open would keep its stores locked, and every other
+   * tab's writes to them waiting, until it resumes. What was aborted wrote nothing.
+   */
+  abortOpenTransactions(): number {
+    let aborted = 0;
+    for (const tx of this.running) {
+      try {
+        tx.abort();
+        aborted++;
+      } catch {
+        // Already finishing: it releases its locks by itself.
+      }
+    }
+    this.running.clear();
+    return aborted;
   }
 
   /** The item table of one type. */

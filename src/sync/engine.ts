@@ -16,6 +16,13 @@ import {
   type StreamSignal,
 } from './eventStream';
 import { createOutboxService } from './outboxService';
+import { browserLifecycle, type PageLifecycle } from './pageLifecycle';
+import {
+  createPersistenceStore,
+  type PersistenceApi,
+  persistenceLogMessage,
+  requestPersistence,
+} from './persistence';
 import { checkAndRepair, serializeChecks } from './reconnect';
 import { createRegistry } from './registry';
 import type { ResourceController } from './resourceStore';
@@ -45,6 +52,10 @@ export interface SyncEngineOptions {
   locks?: Pick<LockManager, 'request'> | null;
   /** Defaults to `globalThis.BroadcastChannel`; only used together with locks. */
   BroadcastChannel?: typeof BroadcastChannel | null;
+  /** The tab's freeze / resume; defaults to the page's (pageLifecycle.ts), none in Node. */
+  lifecycle?: PageLifecycle | null;
+  /** Where to ask for persistent storage; defaults to `navigator.storage` (persistence.ts). */
+  storageManager?: PersistenceApi | null;
   /**
    * A stream silent this long is reopened (ms, default 45000: three missed heartbeats of the
    * contract's 15 s). A hello that names the server's `heartbeatMs` replaces it with three
@@ -70,6 +81,11 @@ export function createSyncEngine(options: SyncEngineOptions = {}): SyncEngine {
   let status: SyncStatus | null = null;
   let stream: EventStream | null = null;
   let started = false;
+  const persistence = createPersistenceStore();
+  const lifecycle = options.lifecycle !== undefined ? options.lifecycle : browserLifecycle();
+  let unwatchLifecycle: (() => void) | null = null;
+  /** Frozen (or about to be): start no sync work, so no IndexedDB transaction (pageLifecycle.ts). */
+  let suspended = false;
 
   const connection = createConnection({
     probeIntervalMs: options.probeIntervalMs ?? 5000,
@@ -122,7 +138,7 @@ export function createSyncEngine(options: SyncEngineOptions = {}): SyncEngine {
     );
 
   const checks = serializeChecks((reason) => {
-    if (!started) return Promise.resolve();
+    if (!started || suspended) return Promise.resolve();
     return connection.busyWhile(async () => {
       const onStatus = (s: SyncStatus) => {
         status = s;
@@ -173,7 +189,8 @@ export function createSyncEngine(options: SyncEngineOptions = {}): SyncEngine {
   };
 
   function onSignal(signal: StreamSignal): void {
-    if (started) handleSignal(signal, signalTargets);
+    // A frozen tab may still be handed relayed signals before it stops; resuming catches up.
+    if (started && !suspended) handleSignal(signal, signalTargets);
   }
 
   function joinStream(): void {
@@ -196,6 +213,7 @@ export function createSyncEngine(options: SyncEngineOptions = {}): SyncEngine {
       name,
       locks: options.locks !== undefined ? options.locks : (g.navigator?.locks ?? null),
       BroadcastChannel: channelClass,
+      lifecycle,
       staleAfterMs: options.staleStreamMs ?? 45_000,
       onSignal,
       onLeader: (isLeader) => {
@@ -238,6 +256,7 @@ export function createSyncEngine(options: SyncEngineOptions = {}): SyncEngine {
     connection: connection.store,
     outbox: outbox.controls,
     log: log.store,
+    persistence,
     async start() {
       if (started) return;
       started = true;
@@ -265,10 +284,27 @@ export function createSyncEngine(options: SyncEngineOptions = {}): SyncEngine {
             : undefined;
         }),
       );
+      // A frozen tab must hold no transaction open, nor start one; the stream lets go in eventStream.ts.
+      unwatchLifecycle =
+        lifecycle?.({
+          onSuspend: () => {
+            suspended = true;
+            storage.suspend();
+          },
+          onResume: () => {
+            suspended = false;
+            storage.resume();
+          },
+        }) ?? null;
       const syncedAt = await storedSyncTime();
       if (syncedAt > 0) connection.synced(syncedAt);
-      // Ask the browser not to evict the data this device needs offline.
-      void g.navigator?.storage?.persist?.().catch(() => false);
+      // Ask the browser not to evict the data this device needs offline. Never awaited:
+      // Firefox asks the person, who may never answer; nothing depends on the answer.
+      const manager = options.storageManager !== undefined ? options.storageManager : g.navigator?.storage;
+      void requestPersistence(manager, persistence).then((answer) => {
+        const message = persistenceLogMessage(answer);
+        if (message && started) log.add({ kind: 'persistence', message });
+      });
       // Listen first: events that arrive while snapshots load are buffered by the stores.
       joinStream();
       await checks.check('start');
@@ -276,6 +312,8 @@ export function createSyncEngine(options: SyncEngineOptions = {}): SyncEngine {
     async stop() {
       started = false;
       recheck.reset();
+      unwatchLifecycle?.();
+      unwatchLifecycle = null;
       stream?.stop();
       stream = null;
       connection.stop();

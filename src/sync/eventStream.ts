@@ -2,13 +2,16 @@
  * One event stream per browser. The tab holding the Web Lock `<name>-sse` is the leader:
  * it owns the EventSource and relays every signal to the other tabs over the
  * BroadcastChannel `<name>-sync`. When the leader closes, its lock is released and the
- * next waiting tab opens the stream. Without Web Locks (Node) every engine leads alone.
+ * next waiting tab opens the stream. A tab the browser freezes lets go first (see
+ * `suspend`): a frozen tab keeps its lock but runs no code, so it would lead nobody.
+ * Without Web Locks (Node) every engine leads alone.
  */
 import type { DrillNotice } from '../shared/drills';
 import type { HeartbeatEvent, HelloEvent, ResetEvent, SyncEvent } from '../shared/protocol';
 import { QUERY, SSE_EVENTS } from '../shared/protocol';
 import { createBackoff } from './backoff';
 import { readDrillNotice } from './drillNotice';
+import type { PageLifecycle } from './pageLifecycle';
 
 /** The part of a WHATWG EventSource the engine uses (the browser's or the `eventsource` package's). */
 export interface EventSourceLike {
@@ -53,6 +56,8 @@ export interface EventStreamOptions {
   name: string;
   locks: Pick<LockManager, 'request'> | null;
   BroadcastChannel: typeof BroadcastChannel | null;
+  /** The tab's freeze / resume (pageLifecycle.ts); null where tabs are never frozen (Node). */
+  lifecycle: PageLifecycle | null;
   /**
    * A stream silent this long is treated as dead and reopened (heartbeats come at least
    * every 15 s), unless its hello names the server's heartbeat interval: see `staleAfterFor`.
@@ -114,7 +119,6 @@ export function joinEventStream(options: EventStreamOptions): EventStream {
   /** The current connection's silence limit: the option's, until its hello names the heartbeat. */
   let staleAfterMs = options.staleAfterMs;
   let staleReason = '';
-  const abort = new AbortController();
   /**
    * EventSource retries a dropped connection by itself, but gives up for good on an answer
    * that is not a 200 event stream (a 503 while the server restarts, a 502 from a proxy):
@@ -122,6 +126,10 @@ export function joinEventStream(options: EventStreamOptions): EventStream {
    * come back in the same second and none waits for the offline probe.
    */
   const reopen = createBackoff({ baseMs: 1_000, capMs: 30_000 });
+  /** Frozen by the browser: neither leading nor waiting for the lock until it resumes. */
+  let suspended = false;
+  /** Cancels this tab's place in the lock's queue. */
+  let lockRequest: AbortController | null = null;
   let releaseLock: () => void = () => undefined;
   /** The id of the last sync event this tab saw, its own or relayed. */
   let lastEventId = '';
@@ -147,11 +155,13 @@ export function joinEventStream(options: EventStreamOptions): EventStream {
     (watchdog as { unref?: () => void }).unref?.();
   }
 
-  function closeSource(): void {
+  /** Closes the EventSource; `quietly` tells nobody, not even this tab's engine. */
+  function closeSource(quietly = false): void {
     if (watchdog) clearTimeout(watchdog);
     watchdog = null;
     source?.close();
     source = null;
+    if (open && quietly) open = false;
     if (open) emit({ type: 'closed' });
   }
 
@@ -238,21 +248,22 @@ export function joinEventStream(options: EventStreamOptions): EventStream {
     }
   });
 
-  if (useRelay && options.locks) {
+  /** Joins as a follower: asks the leader how the stream stands, and queues for the lock. */
+  function follow(locks: Pick<LockManager, 'request'>): void {
     options.onLeader(false);
     channel?.postMessage({ type: 'state?' } satisfies RelayMessage);
-    options.locks
-      .request(`${options.name}-sse`, { signal: abort.signal }, () => {
-        if (stopped) return Promise.resolve();
+    const request = new AbortController();
+    lockRequest = request;
+    locks
+      .request(`${options.name}-sse`, { signal: request.signal }, () => {
+        if (stopped || suspended || lockRequest !== request) return Promise.resolve();
         becomeLeader();
-        // Held until this tab stops or closes; the browser releases it when the tab goes away.
+        // Held until this tab stops, freezes or closes; the browser releases it when the tab goes away.
         return new Promise<void>((resolve) => {
           releaseLock = resolve;
         });
       })
       .catch(() => undefined);
-  } else {
-    becomeLeader();
   }
 
   /** Opens a new EventSource if this tab leads and has none that is alive. */
@@ -263,6 +274,38 @@ export function joinEventStream(options: EventStreamOptions): EventStream {
       connect();
     }
   }
+
+  /** Lets go of the stream and the lock before the browser freezes this tab: the next tab leads. */
+  function suspend(): void {
+    if (stopped || suspended) return;
+    suspended = true;
+    reopen.reset();
+    lockRequest?.abort();
+    lockRequest = null;
+    if (leader) {
+      // Told to nobody: the tab that leads next opens the stream at once; and this tab's
+      // engine must not start IndexedDB work (the log line of a lost stream) that would
+      // then stay open while frozen, blocking every other tab's transactions.
+      leader = false;
+      closeSource(true);
+      options.onLeader(false);
+    }
+    releaseLock();
+    releaseLock = () => undefined;
+  }
+
+  /** Back from a freeze: rejoin as a follower (the state answer runs the check), lead when the lock is free. */
+  function resume(): void {
+    if (stopped || !suspended || !options.locks) return;
+    suspended = false;
+    follow(options.locks);
+  }
+
+  const unwatchLifecycle =
+    useRelay && options.lifecycle ? options.lifecycle({ onSuspend: suspend, onResume: resume }) : null;
+
+  if (useRelay && options.locks) follow(options.locks);
+  else becomeLeader();
 
   return {
     isLeader: () => leader,
@@ -275,9 +318,10 @@ export function joinEventStream(options: EventStreamOptions): EventStream {
       reopen.reset();
       closeSource();
       stopped = true;
-      abort.abort();
+      lockRequest?.abort();
       leader = false;
       releaseLock();
+      unwatchLifecycle?.();
       channel?.close();
     },
   };

@@ -29,6 +29,16 @@ export interface Storage {
   failed(resource: ResourceName | null, error: unknown): void;
   /** Resolves when no recovery is running. */
   settled(): Promise<void>;
+  /**
+   * The tab is about to be frozen: stop writing the log, abort the database's open
+   * transactions (they would keep their stores locked, and every other tab's writes
+   * waiting, until this tab resumes), and ignore the failures that follow. A store whose
+   * write was aborted is left behind the server, as after any refused write; the check
+   * that runs on resume catches it up.
+   */
+  suspend(): void;
+  /** Back from a freeze: the log is written again. */
+  resume(): void;
   close(): void;
 }
 
@@ -42,6 +52,7 @@ export function createStorage(options: StorageOptions): Storage {
   let state: 'ok' | 'recovering' | 'memory' | 'closed' = 'ok';
   let failedAgain = false;
   let recovery: Promise<void> = Promise.resolve();
+  let suspended = false;
 
   async function openDatabase(): Promise<SyncDatabase> {
     const db = new SyncDatabase(options.name, options.dexie);
@@ -114,6 +125,8 @@ export function createStorage(options: StorageOptions): Storage {
       // A full disk is not a broken database: reopening cannot free space, and the stores
       // keep what IndexedDB holds and retry on their own (storageFull.ts).
       if (isQuotaError(error)) return;
+      // Our own aborts (suspend), not a broken database.
+      if (suspended) return;
       if (state === 'recovering') failedAgain = true;
       if (state !== 'ok') return;
       state = 'recovering';
@@ -122,6 +135,17 @@ export function createStorage(options: StorageOptions): Storage {
       recovery = recover(`storage failed${where}: ${describe(error)}`);
     },
     settled: () => recovery,
+    suspend() {
+      suspended = true;
+      // Lines logged meanwhile wait in memory: writing them would open a transaction again.
+      log.detach();
+      current?.abortOpenTransactions();
+    },
+    resume() {
+      if (!suspended) return;
+      suspended = false;
+      if (current && state === 'ok') void log.attach(current, { loadEarlier: false });
+    },
     close() {
       state = 'closed';
       log.detach();

@@ -6,6 +6,7 @@ import type { StoreApi } from 'zustand/vanilla';
 import type { DrillNotice } from '../shared/drills';
 import type { ErrorCode, SyncEvent, SyncStatus } from '../shared/protocol';
 import type { Item, ResourceFields, ResourceName } from '../shared/resources';
+import type { Persistence } from './persistence';
 
 /** Whether the page currently hears the server: shown in the `Sync status` region. */
 export type ConnectionState = 'online' | 'syncing' | 'offline';
@@ -177,6 +178,7 @@ export interface SyncLogEntry {
     | 'leader'
     | 'storage_error'
     | 'storage_ok'
+    | 'persistence'
     | 'write'
     | 'write_failed'
     | 'write_queued'
@@ -219,6 +221,8 @@ export interface SyncEngine {
   outbox: OutboxControls;
   /** The sync log, observable (newest last). */
   log: StoreApi<{ entries: SyncLogEntry[] }>;
+  /** Whether the browser promised to keep this device's data (persistence.ts), observable. */
+  persistence: StoreApi<Persistence>;
   /**
    * Hydrates every store from IndexedDB (usable offline from then on), joins the event
    * stream, and resolves after the first reconnect check.

@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
+import type { DrillState, DrillStream } from '../../src/shared/drills';
 import { ruleAppliesTo } from '../../src/shared/pricing';
 import type { Item, ResourceName } from '../../src/shared/resources';
 import { RESOURCES } from '../../src/shared/resources';
@@ -20,12 +21,20 @@ export function syncStatus(page: Page): Locator {
   return page.getByRole('status', { name: 'Sync status' });
 }
 
-/** Waits until the live region reads exactly `word`. */
-export async function expectStatus(page: Page, word: 'Online' | 'Syncing' | 'Offline', timeout = 15_000) {
+/**
+ * Waits until the live region reads exactly `word`. A hidden page gets no animation frames,
+ * so waits on one poll every `polling` ms instead.
+ */
+export async function expectStatus(
+  page: Page,
+  word: 'Online' | 'Syncing' | 'Offline',
+  timeout = 15_000,
+  polling: 'raf' | number = 'raf',
+) {
   await page.waitForFunction(
     (w) => document.querySelector('[role="status"][aria-label="Sync status"]')?.textContent === w,
     word,
-    { timeout },
+    { timeout, polling },
   );
 }
 
@@ -158,3 +167,32 @@ export function apiClient(baseUrl: string, token: string, fetchWith: typeof fetc
 }
 
 export type ApiClient = ReturnType<typeof apiClient>;
+
+/**
+ * The event streams open at the server now, oldest first: `GET /api/drills` lists them
+ * on a server in drill mode (`RED_CORAL_DRILLS=1`), so tests can count the browser's streams.
+ */
+export async function eventStreams(api: ApiClient): Promise<DrillStream[]> {
+  const { status, body } = await api.call<DrillState>('GET', '/api/drills');
+  expect(status, 'the server must run in drill mode (RED_CORAL_DRILLS=1)').toBe(200);
+  return body.streams;
+}
+
+/** Waits until the server lists exactly one event stream, and not `old`; returns it. */
+export async function soleStreamOtherThan(
+  api: ApiClient,
+  old: DrillStream,
+  timeout: number,
+): Promise<DrillStream> {
+  let streams: DrillStream[] = [];
+  await expect
+    .poll(
+      async () => {
+        streams = await eventStreams(api);
+        return streams.length === 1 && streams[0]!.id !== old.id;
+      },
+      { timeout, interval: 20 },
+    )
+    .toBe(true);
+  return streams[0]!;
+}

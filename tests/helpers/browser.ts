@@ -10,10 +10,12 @@
  * keeps two processes from building at once.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { startHelper } from './processes';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -53,6 +55,66 @@ export async function launchBrowser(
     args: [...CHROMIUM_ARGS, ...(options.args ?? [])],
     env: options.env,
   });
+}
+
+/**
+ * Chromium whose pages the browser may hide and freeze: Playwright's own launch turns on
+ * focus emulation in every page, which keeps it "visible" and makes CDP's
+ * `Page.setWebLifecycleState frozen` a no-op. Attached over CDP with `noDefaults`, the
+ * default context's pages get no such override. Its one profile is a fresh temp dir.
+ */
+export async function launchFreezableChromium(): Promise<{
+  browser: Browser;
+  context: BrowserContext;
+  /** Disconnects, ends the browser process and removes its profile. */
+  close(): Promise<void>;
+}> {
+  const profile = mkdtempSync(join(tmpdir(), 'red-coral-chromium-'));
+  const chrome = startHelper(await findChromium(), [
+    ...CHROMIUM_ARGS,
+    '--headless',
+    `--user-data-dir=${profile}`,
+    '--remote-debugging-address=127.0.0.1',
+    '--remote-debugging-port=0',
+    'about:blank',
+  ]);
+  const close = async () => {
+    await chrome.stop();
+    rmSync(profile, { recursive: true, force: true });
+  };
+  try {
+    const endpoint = await new Promise<string>((found, fail) => {
+      const timer = setTimeout(
+        () => fail(new Error(`Chromium printed no DevTools address:\n${chrome.output()}`)),
+        60_000,
+      );
+      chrome.child.stderr?.on('data', () => {
+        const match = /DevTools listening on (ws:\/\/\S+)/.exec(chrome.output());
+        if (!match) return;
+        clearTimeout(timer);
+        found(match[1]!);
+      });
+      chrome.child.once('exit', (code) => fail(new Error(`Chromium exited (${code}):\n${chrome.output()}`)));
+    });
+    const browser = await chromium.connectOverCDP(endpoint, {
+      noDefaults: true,
+      isLocal: true,
+      timeout: 60_000,
+    });
+    const [context] = browser.contexts();
+    if (!context) throw new Error('Chromium over CDP has no default context');
+    return {
+      browser,
+      context,
+      close: async () => {
+        await browser.close();
+        await close();
+      },
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }
 
 /** Screen sizes every screen is checked and photographed at. */

@@ -66,6 +66,7 @@ describe('the stream watchdog', () => {
       name: 'watchdog-test',
       locks: null,
       BroadcastChannel: null,
+      lifecycle: null,
       staleAfterMs: 45_000,
       onSignal: (s) => signals.push(s.type),
       onLeader: () => undefined,

@@ -55,3 +55,68 @@ describe('one event stream per browser', () => {
     await until(() => expect(second.connection.getState().state).toBe('online'));
   });
 });
+
+describe('a tab the browser freezes (Page Lifecycle)', () => {
+  it('a frozen leader lets go: the other tab leads at once; resumed, it follows, and there is one stream throughout', async () => {
+    const { first, second, lifecycles } = await twoTabs();
+    await until(() => expect(second.connection.getState().state).toBe('online'));
+    const [before] = [...server.streams];
+    const logged = first.log.getState().entries.length;
+
+    lifecycles[0].freeze();
+    // Synchronously, inside the freeze handler: after it the tab runs nothing.
+    expect(first.connection.getState().isLeader).toBe(false);
+    expect(before?.readyState).toBe(2);
+    // No log line, so no IndexedDB write that would stay open in the frozen tab and block the others.
+    expect(first.log.getState().entries).toHaveLength(logged);
+    await until(() => expect(second.connection.getState().isLeader).toBe(true));
+    await until(() => expect(second.connection.getState().state).toBe('online'));
+    expect(server.streams.size).toBe(1);
+    server.commit('product', 'updated', product('p1', 'Soup', 470));
+    await until(() => expect(second.stores.product.getState().byId.p1?.priceCents).toBe(470));
+
+    // Frozen, it ignored what was relayed to it; the check its rejoining runs catches it up.
+    expect(first.stores.product.getState().byId.p1?.priceCents).toBe(450);
+    lifecycles[0].resume();
+    await until(() => expect(first.stores.product.getState().byId.p1?.priceCents).toBe(470));
+    await until(() => expect(first.connection.getState().state).toBe('online'));
+    expect(first.connection.getState().isLeader).toBe(false);
+    expect(second.connection.getState().isLeader).toBe(true);
+    expect(server.streams.size).toBe(1);
+    server.commit('product', 'updated', product('p1', 'Soup', 490));
+    await until(() => expect(first.stores.product.getState().byId.p1?.priceCents).toBe(490));
+    expect(server.streams.size).toBe(1);
+  });
+
+  it('a frozen follower leaves the queue: the lock goes to a tab that can use it; resumed, it follows', async () => {
+    const { first, second, lifecycles, openTab } = await twoTabs();
+    await until(() => expect(second.connection.getState().state).toBe('online'));
+    lifecycles[1].freeze();
+    await first.stop();
+    engines.splice(engines.indexOf(first), 1);
+    // Had the frozen tab kept its place in the queue, it would hold the lock now and this tab would wait.
+    const third = await openTab();
+    await until(() => expect(third.connection.getState().isLeader).toBe(true));
+    await until(() => expect(third.connection.getState().state).toBe('online'));
+    expect(second.connection.getState().isLeader).toBe(false);
+    expect(server.streams.size).toBe(1);
+
+    lifecycles[1].resume();
+    await until(() => expect(second.connection.getState().state).toBe('online'));
+    expect(second.connection.getState().isLeader).toBe(false);
+    expect(server.streams.size).toBe(1);
+  });
+
+  it('freezing twice or resuming an awake tab changes nothing', async () => {
+    const { first, second, lifecycles } = await twoTabs();
+    lifecycles[1].resume();
+    lifecycles[0].freeze();
+    lifecycles[0].freeze();
+    await until(() => expect(second.connection.getState().isLeader).toBe(true));
+    lifecycles[0].resume();
+    lifecycles[0].resume();
+    await until(() => expect(first.connection.getState().state).toBe('online'));
+    expect(first.connection.getState().isLeader).toBe(false);
+    expect(server.streams.size).toBe(1);
+  });
+});

@@ -9,7 +9,8 @@ import { errorInfo } from '../../sync';
 import { PendingChanges, useOutboxEntries } from '../components/PendingChanges';
 import { SyncLogList } from '../components/SyncLogList';
 import { engine } from '../engine';
-import { useConnection, useNow } from '../hooks';
+import { useConnection, useNow, usePersistence } from '../hooks';
+import { persistenceText } from '../persistenceText';
 
 /** Saves the engine's log as a JSON file. */
 function downloadLog(): void {
@@ -23,6 +24,7 @@ function downloadLog(): void {
 
 export function DiagnosticsScreen() {
   const connection = useConnection();
+  const persistence = usePersistence();
   const entries = useStore(engine.log, (s) => s.entries);
   const outbox = useOutboxEntries();
   // Diagnostics are read on demand; the log and a slow tick decide when to read again.
@@ -88,6 +90,10 @@ export function DiagnosticsScreen() {
         </dd>
         <dt>Last synced</dt>
         <dd>{connection.lastSyncedAt ? new Date(connection.lastSyncedAt).toLocaleString() : 'never'}</dd>
+        <dt>Storage</dt>
+        <dd data-testid="storage-persistence" data-state={persistence.state}>
+          {persistenceText(persistence)}
+        </dd>
       </dl>
       <div className="table-scroll">
         <table className="data-table">

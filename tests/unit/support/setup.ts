@@ -9,6 +9,7 @@ import { createApi } from '../../../src/sync/api';
 import { SyncDatabase } from '../../../src/sync/db';
 import { createSyncEngine, type SyncEngineOptions } from '../../../src/sync/engine';
 import { createOutboxService } from '../../../src/sync/outboxService';
+import type { LifecycleHandlers, PageLifecycle } from '../../../src/sync/pageLifecycle';
 import {
   createResourceStore,
   type ResourceController,
@@ -48,26 +49,60 @@ export function makeEngine(server: FakeServer, options: SyncEngineOptions = {}):
   });
 }
 
-/** One store on the fake server with spies for what it asks of the engine, and its own outbox. */
+/** A tab's Page Lifecycle, driven by the test: `freeze()` and `resume()` as the browser would. */
+export interface FakeLifecycle {
+  subscribe: PageLifecycle;
+  freeze(): void;
+  resume(): void;
+}
+
+export function fakeLifecycle(): FakeLifecycle {
+  const subscribers = new Set<LifecycleHandlers>();
+  return {
+    subscribe(handlers) {
+      subscribers.add(handlers);
+      return () => subscribers.delete(handlers);
+    },
+    freeze: () => {
+      for (const h of subscribers) h.onSuspend();
+    },
+    resume: () => {
+      for (const h of subscribers) h.onResume();
+    },
+  };
+}
+
 /**
  * Two tabs of one browser on `server`: same database, same Web Locks, real
- * BroadcastChannel, products only. The first started leads the event stream; both are
- * pushed onto `engines` so the test's afterEach stops them.
+ * BroadcastChannel, products only, each with a lifecycle the test can freeze. The first
+ * started leads the event stream; both are pushed onto `engines` so the test's afterEach
+ * stops them.
  */
 export async function startTwoTabs(
   server: FakeServer,
   engines: SyncEngine[],
-): Promise<{ first: SyncEngine; second: SyncEngine }> {
+): Promise<{
+  first: SyncEngine;
+  second: SyncEngine;
+  lifecycles: [FakeLifecycle, FakeLifecycle];
+  /** Opens one more tab of the same browser (started, and on `engines` too). */
+  openTab(): Promise<SyncEngine>;
+}> {
   const locks = new FakeLocks() as unknown as Pick<LockManager, 'request'>;
   const options = { dbName: uniqueDbName(), locks, BroadcastChannel, resources: ['product' as const] };
-  const first = makeEngine(server, options);
-  const second = makeEngine(server, options);
-  engines.push(first, second);
-  await first.start();
-  await second.start();
-  return { first, second };
+  const openTab = async (lifecycle: FakeLifecycle = fakeLifecycle()) => {
+    const tab = makeEngine(server, { ...options, lifecycle: lifecycle.subscribe });
+    engines.push(tab);
+    await tab.start();
+    return tab;
+  };
+  const lifecycles: [FakeLifecycle, FakeLifecycle] = [fakeLifecycle(), fakeLifecycle()];
+  const first = await openTab(lifecycles[0]);
+  const second = await openTab(lifecycles[1]);
+  return { first, second, lifecycles, openTab: () => openTab() };
 }
 
+/** One store on the fake server with spies for what it asks of the engine, and its own outbox. */
 export function makeStore<R extends ResourceName>(
   server: FakeServer,
   resource: R,
